@@ -1,0 +1,5 @@
+export * from './ppo/config.js';
+export * from './ppo/gae.js';
+export * from './ppo/loss.js';
+export * from './ppo/rollout.js';
+export * from './ppo/trainer.js';

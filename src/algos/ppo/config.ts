@@ -1,0 +1,123 @@
+/**
+ * PPO hyperparameters, named as in RLlib where one exists so settings carry over from the papers,
+ * with per-environment defaults taken from the ORPO experiments (specs/orpo.md §2).
+ */
+import { z, parseConfig } from '../../util/validate.js';
+import { ACTIVATIONS } from '../../nn/index.js';
+
+/** Piecewise-linear schedule over sampled env steps: [[step, value], ...]. */
+const schedule = z.array(z.tuple([z.number().nonnegative(), z.number()])).min(1);
+
+export const ppoConfigSchema = z.strictObject({
+  /** Parallel environment copies; each contributes `rolloutFragmentLength` steps per iteration. */
+  numEnvs: z.number().int().positive(),
+  rolloutFragmentLength: z.number().int().positive(),
+  sgdMinibatchSize: z.number().int().positive(),
+  numSgdIter: z.number().int().positive(),
+  lr: z.number().positive(),
+  gamma: z.number().min(0).max(1),
+  lambda: z.number().min(0).max(1),
+  clipParam: z.number().positive(),
+  vfLossCoeff: z.number().nonnegative(),
+  /** Cap on the squared value error (RLlib's vf_clip_param); null for none. */
+  vfClipParam: z.number().positive().nullable(),
+  /** Constant entropy bonus, or a piecewise-linear schedule over env steps. */
+  entropyCoeff: z.union([z.number().nonnegative(), schedule]),
+  klCoeff: z.number().nonnegative(),
+  klTarget: z.number().positive(),
+  /** Global-norm gradient clip; null for none. */
+  gradClip: z.number().positive().nullable(),
+  standardizeAdvantages: z.boolean(),
+  /** Multiplies the training reward (e.g. 1e-4 for traffic). */
+  rewardScale: z.number().positive(),
+  model: z.strictObject({
+    hidden: z.array(z.number().int().positive()),
+    activation: z.enum(ACTIVATIONS as unknown as [string, ...string[]]),
+    vfShareLayers: z.boolean(),
+  }),
+});
+
+export type PpoConfig = z.output<typeof ppoConfigSchema> & { model: { activation: (typeof ACTIVATIONS)[number] } };
+
+/** RLlib's defaults, used for anything an environment does not override. */
+export const PPO_DEFAULTS: PpoConfig = {
+  numEnvs: 8,
+  rolloutFragmentLength: 200,
+  sgdMinibatchSize: 128,
+  numSgdIter: 30,
+  lr: 5e-5,
+  gamma: 0.99,
+  lambda: 1.0,
+  clipParam: 0.3,
+  vfLossCoeff: 1.0,
+  vfClipParam: 10,
+  entropyCoeff: 0,
+  klCoeff: 0.2,
+  klTarget: 0.01,
+  gradClip: null,
+  standardizeAdvantages: true,
+  rewardScale: 1,
+  model: { hidden: [256, 256], activation: 'tanh', vfShareLayers: false },
+};
+
+/**
+ * The paper's tomato settings: 30 workers × 100 steps = 3000 steps per iteration, 4×512 tanh MLP
+ * with a separate value network.
+ */
+export const TOMATO_PPO: PpoConfig = {
+  ...PPO_DEFAULTS,
+  numEnvs: 30,
+  rolloutFragmentLength: 100,
+  sgdMinibatchSize: 128,
+  numSgdIter: 8,
+  lr: 1e-3,
+  gradClip: 0.1,
+  gamma: 0.99,
+  lambda: 0.98,
+  clipParam: 0.05,
+  vfLossCoeff: 0.01,
+  vfClipParam: null,
+  entropyCoeff: 0.01,
+  klCoeff: 0.2,
+  klTarget: 0.001,
+  model: { hidden: [512, 512, 512, 512], activation: 'tanh', vfShareLayers: false },
+};
+
+const ENV_DEFAULTS: Record<string, PpoConfig> = { tomato: TOMATO_PPO };
+
+export function defaultPpoConfig(envName: string): PpoConfig {
+  return structuredClone(ENV_DEFAULTS[envName] ?? PPO_DEFAULTS);
+}
+
+/** Deep-merges user overrides into the defaults and validates the result. */
+export function resolvePpoConfig(envName: string, overrides: unknown = {}): PpoConfig {
+  const base = defaultPpoConfig(envName);
+  const merged = deepMerge(base as unknown as Record<string, unknown>, overrides, 'ppo');
+  return parseConfig(ppoConfigSchema, merged, 'ppo') as PpoConfig;
+}
+
+export function deepMerge(base: Record<string, unknown>, overrides: unknown, path: string): Record<string, unknown> {
+  if (overrides === undefined || overrides === null) return base;
+  if (typeof overrides !== 'object' || Array.isArray(overrides)) {
+    throw new TypeError(`${path}: expected an object of overrides, got ${JSON.stringify(overrides)}`);
+  }
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(overrides as Record<string, unknown>)) {
+    const b = base[k];
+    out[k] = b && typeof b === 'object' && !Array.isArray(b) && v && typeof v === 'object' && !Array.isArray(v) ? deepMerge(b as Record<string, unknown>, v, `${path}.${k}`) : v;
+  }
+  return out;
+}
+
+/** Value of a constant-or-schedule setting at `step` env steps (linear between points, flat outside). */
+export function scheduleValue(value: number | [number, number][], step: number): number {
+  if (typeof value === 'number') return value;
+  const first = value[0]!;
+  if (step <= first[0]) return first[1];
+  for (let i = 1; i < value.length; i++) {
+    const [t1, v1] = value[i]!;
+    const [t0, v0] = value[i - 1]!;
+    if (step <= t1) return t1 === t0 ? v1 : v0 + ((step - t0) / (t1 - t0)) * (v1 - v0);
+  }
+  return value[value.length - 1]![1];
+}

@@ -1,0 +1,313 @@
+/**
+ * Proximal Policy Optimisation with RLlib's semantics (clipped surrogate, GAE, capped value loss,
+ * entropy bonus, adaptive KL penalty, standardised advantages, minibatch SGD epochs, global-norm
+ * clipping). The trainer learns from one reward of the pair (proxy or true) and always reports both.
+ *
+ * One iteration = collect → shape rewards → GAE → SGD. `shapeRewards` and `extraLoss` are the
+ * extension points regularisers (ORPO) use.
+ */
+import { tf, Adam, clipByGlobalNorm, valueAndGrads, type Tensor, type Tensor1D, type Tensor2D } from '../../nn/index.js';
+import { ActorCritic } from '../../policies/actor-critic.js';
+import { VectorEnv, type EpisodeRecord } from '../../envs/vector.js';
+import type { Env, RewardKind } from '../../envs/types.js';
+import type { DistSpec } from '../../nn/index.js';
+import { Rng, type RngState } from '../../util/rng.js';
+import { collectRollout, type RolloutBatch } from './rollout.js';
+import { computeGae, standardize } from './gae.js';
+import { ppoLoss, LOSS_STAT_NAMES, type Minibatch } from './loss.js';
+import { scheduleValue, type PpoConfig } from './config.js';
+import type { Space } from '../../envs/spaces.js';
+
+export interface IterationMetrics {
+  iteration: number;
+  timesteps: number;
+  episodes: number;
+  proxyReturnMean: number | null;
+  trueReturnMean: number | null;
+  episodeLenMean: number | null;
+  policyLoss: number;
+  vfLoss: number;
+  kl: number;
+  entropy: number;
+  klCoeff: number;
+  entropyCoeff: number;
+  gradNorm: number;
+  envStepsPerSec: number;
+  learnerSamplesPerSec: number;
+  iterationSec: number;
+  [extra: string]: number | null;
+}
+
+export interface PpoOptions {
+  makeEnv: (index: number) => Env;
+  config: PpoConfig;
+  reward: RewardKind;
+  seed: number;
+}
+
+export class NonFiniteLossError extends Error {
+  override name = 'NonFiniteLossError';
+}
+
+/** The action distribution implied by an action space. */
+export function distSpecFor(space: Space): DistSpec {
+  switch (space.kind) {
+    case 'discrete':
+      return { kind: 'categorical', size: space.n };
+    case 'box': {
+      const lows = [...space.low];
+      const highs = [...space.high];
+      const bounded = lows.every(Number.isFinite) && highs.every(Number.isFinite);
+      if (bounded && new Set(lows).size === 1 && new Set(highs).size === 1) {
+        return { kind: 'beta', size: lows.length, low: lows[0]!, high: highs[0]! };
+      }
+      return { kind: 'diag_gaussian', size: lows.length };
+    }
+    default:
+      throw new RangeError(`action space "${space.kind}" is not supported by PPO (use discrete or box)`);
+  }
+}
+
+export interface PpoState {
+  iteration: number;
+  timesteps: number;
+  klCoeff: number;
+  rngs: { act: RngState; sgd: RngState };
+  env: unknown;
+}
+
+export class PPO {
+  readonly config: PpoConfig;
+  readonly reward: RewardKind;
+  readonly env: VectorEnv;
+  readonly policy: ActorCritic;
+  readonly optimizer: Adam;
+  iteration = 0;
+  timesteps = 0;
+  klCoeff: number;
+  private readonly actRng: Rng;
+  private readonly sgdRng: Rng;
+
+  constructor(opts: PpoOptions) {
+    this.config = opts.config;
+    this.reward = opts.reward;
+    const root = new Rng(opts.seed);
+    const initRng = root.fork();
+    this.actRng = root.fork();
+    this.sgdRng = root.fork();
+    const envSeed = root.nextU32();
+    this.env = new VectorEnv(opts.makeEnv, opts.config.numEnvs);
+    this.env.reset(envSeed);
+    this.policy = new ActorCritic(this.env.obsDim, distSpecFor(this.env.actionSpace), opts.config.model, initRng);
+    this.optimizer = new Adam(this.policy.params, { lr: opts.config.lr });
+    this.klCoeff = opts.config.klCoeff;
+  }
+
+  /** Training rewards for a batch: the chosen reward, scaled. Subclasses add penalties here. */
+  protected shapeRewards(batch: RolloutBatch): Float64Array {
+    const src = batch[this.reward];
+    const out = new Float64Array(src.length);
+    const scale = this.config.rewardScale;
+    for (let i = 0; i < src.length; i++) out[i] = src[i]! * scale;
+    return out;
+  }
+
+  /** An additional loss term on the current distribution parameters (none for plain PPO). */
+  protected extraLoss(_distParams: Tensor2D, _indices: Tensor1D): Tensor | null {
+    return null;
+  }
+
+  /** Hook for subclasses to prepare per-iteration tensors before SGD; returns extra metrics. */
+  protected beforeLearn(_batch: RolloutBatch): Record<string, number> {
+    return {};
+  }
+
+  protected afterLearn(): void {}
+
+  trainIteration(): IterationMetrics {
+    const start = performance.now();
+    const batch = collectRollout(this.env, this.policy, this.config.rolloutFragmentLength, this.actRng);
+    const sampled = batch.length * batch.num;
+    this.timesteps += sampled;
+    const rolloutSec = (performance.now() - start) / 1000;
+    const extraMetrics = this.beforeLearn(batch);
+    const rewards = this.shapeRewards(batch);
+    const { advantages, valueTargets } = computeGae({
+      length: batch.length,
+      num: batch.num,
+      rewards,
+      values: batch.values,
+      terminated: batch.terminated,
+      truncated: batch.truncated,
+      truncationValues: batch.truncationValues,
+      lastValues: batch.lastValues,
+      gamma: this.config.gamma,
+      lambda: this.config.lambda,
+    });
+    const learnStart = performance.now();
+    const stats = this.learn(batch, this.config.standardizeAdvantages ? standardize(advantages) : advantages, valueTargets);
+    const learnSec = (performance.now() - learnStart) / 1000;
+    this.afterLearn();
+    // RLlib's adaptive KL coefficient.
+    if (stats.kl > 2 * this.config.klTarget) this.klCoeff *= 1.5;
+    else if (stats.kl < 0.5 * this.config.klTarget) this.klCoeff *= 0.5;
+    this.iteration += 1;
+    const total = (performance.now() - start) / 1000;
+    return {
+      iteration: this.iteration,
+      timesteps: this.timesteps,
+      ...episodeSummary(batch.episodes),
+      ...stats,
+      klCoeff: this.klCoeff,
+      entropyCoeff: scheduleValue(this.config.entropyCoeff, this.timesteps),
+      envStepsPerSec: sampled / Math.max(rolloutSec, 1e-9),
+      learnerSamplesPerSec: (sampled * this.config.numSgdIter) / Math.max(learnSec, 1e-9),
+      iterationSec: total,
+      ...extraMetrics,
+    };
+  }
+
+  /** Minibatch SGD epochs on one batch; returns losses averaged over all minibatches. */
+  learn(batch: RolloutBatch, advantages: Float32Array, valueTargets: Float32Array): { policyLoss: number; vfLoss: number; kl: number; entropy: number; gradNorm: number } {
+    const c = this.config;
+    const size = batch.length * batch.num;
+    const entropyCoeff = scheduleValue(c.entropyCoeff, this.timesteps);
+    const full = tf.tidy(() => {
+      const obs = tf.tensor2d(batch.obs, [size, batch.obsDim]);
+      const actions = tf.tensor2d(batch.actions, [size, batch.actionDim]);
+      const oldDistParams = tf.tensor2d(batch.distParams, [size, batch.paramDim]);
+      const oldLogp = this.policy.dist.logProb(oldDistParams, actions);
+      return { obs, actions, oldDistParams, oldLogp, advantages: tf.tensor1d(advantages), valueTargets: tf.tensor1d(valueTargets) };
+    });
+    const numMinibatches = Math.max(1, Math.floor(size / c.sgdMinibatchSize));
+    const mbSize = Math.min(c.sgdMinibatchSize, size);
+    const sums = new Float64Array(LOSS_STAT_NAMES.length + 1);
+    let count = 0;
+    try {
+      for (let epoch = 0; epoch < c.numSgdIter; epoch++) {
+        const perm = this.sgdRng.permutation(size);
+        for (let m = 0; m < numMinibatches; m++) {
+          const idx = tf.tensor1d(perm.subarray(m * mbSize, (m + 1) * mbSize), 'int32');
+          let statsT: Tensor1D | null = null;
+          const mb: Minibatch = tf.tidy(() => ({
+            obs: tf.gather(full.obs, idx) as Tensor2D,
+            actions: tf.gather(full.actions, idx) as Tensor2D,
+            oldLogp: tf.gather(full.oldLogp, idx) as Tensor1D,
+            oldDistParams: tf.gather(full.oldDistParams, idx) as Tensor2D,
+            advantages: tf.gather(full.advantages, idx) as Tensor1D,
+            valueTargets: tf.gather(full.valueTargets, idx) as Tensor1D,
+          }));
+          const { loss, grads } = valueAndGrads(this.policy.params, () => {
+            const parts = ppoLoss(
+              this.policy,
+              mb,
+              { clipParam: c.clipParam, vfLossCoeff: c.vfLossCoeff, vfClipParam: c.vfClipParam, entropyCoeff, klCoeff: this.klCoeff },
+              (dp) => this.extraLoss(dp, idx) ?? tf.scalar(0),
+            );
+            statsT = tf.keep(parts.stats);
+            return parts.total;
+          });
+          if (!Number.isFinite(loss)) {
+            for (const g of grads.values()) g.dispose();
+            throw new NonFiniteLossError(`PPO loss became ${loss} at iteration ${this.iteration + 1}, epoch ${epoch + 1}, minibatch ${m + 1}`);
+          }
+          const clipped = c.gradClip === null ? { grads, norm: NaN } : clipByGlobalNorm(grads, c.gradClip);
+          this.optimizer.apply(clipped.grads);
+          for (const g of clipped.grads.values()) g.dispose();
+          const s = (statsT as Tensor1D | null)!.dataSync();
+          for (let k = 0; k < LOSS_STAT_NAMES.length; k++) sums[k]! += s[k]!;
+          sums[LOSS_STAT_NAMES.length]! += clipped.norm;
+          count += 1;
+          (statsT as Tensor1D | null)!.dispose();
+          tf.dispose([idx, mb.obs, mb.actions, mb.oldLogp, mb.oldDistParams, mb.advantages, mb.valueTargets]);
+        }
+      }
+    } finally {
+      tf.dispose(Object.values(full));
+    }
+    return {
+      policyLoss: sums[0]! / count,
+      vfLoss: sums[1]! / count,
+      kl: sums[2]! / count,
+      entropy: sums[3]! / count,
+      gradNorm: sums[4]! / count,
+    };
+  }
+
+  /** Runs `episodes` full episodes with the current policy on fresh copies; returns their records. */
+  evaluate(makeEnv: (index: number) => Env, episodes: number, seed: number, deterministic = false): EpisodeRecord[] {
+    const num = Math.min(episodes, this.config.numEnvs);
+    return evaluatePolicy(this.policy, makeEnv, episodes, num, seed, deterministic);
+  }
+
+  getState(): PpoState {
+    return {
+      iteration: this.iteration,
+      timesteps: this.timesteps,
+      klCoeff: this.klCoeff,
+      rngs: { act: this.actRng.getState(), sgd: this.sgdRng.getState() },
+      env: this.env.getState(),
+    };
+  }
+
+  /** Restores counters and generators; returns false when the environments could not be restored exactly. */
+  setState(state: PpoState, resetSeed: number): boolean {
+    this.iteration = state.iteration;
+    this.timesteps = state.timesteps;
+    this.klCoeff = state.klCoeff;
+    this.actRng.setState(state.rngs.act);
+    this.sgdRng.setState(state.rngs.sgd);
+    if (state.env !== null && state.env !== undefined) {
+      this.env.setState(state.env);
+      return true;
+    }
+    this.env.reset(resetSeed);
+    return false;
+  }
+
+  dispose(): void {
+    this.env.close();
+    this.optimizer.dispose();
+    this.policy.dispose();
+  }
+}
+
+export function episodeSummary(episodes: EpisodeRecord[]): { episodes: number; proxyReturnMean: number | null; trueReturnMean: number | null; episodeLenMean: number | null } {
+  if (episodes.length === 0) return { episodes: 0, proxyReturnMean: null, trueReturnMean: null, episodeLenMean: null };
+  const mean = (f: (e: EpisodeRecord) => number) => episodes.reduce((a, e) => a + f(e), 0) / episodes.length;
+  return { episodes: episodes.length, proxyReturnMean: mean((e) => e.proxyReturn), trueReturnMean: mean((e) => e.trueReturn), episodeLenMean: mean((e) => e.length) };
+}
+
+/** Plays complete episodes with a policy on `num` parallel copies until `episodes` have finished. */
+export function evaluatePolicy(policy: ActorCritic, makeEnv: (index: number) => Env, episodes: number, num: number, seed: number, deterministic: boolean): EpisodeRecord[] {
+  const env = new VectorEnv(makeEnv, num);
+  const rng = new Rng(seed);
+  env.reset(seed);
+  const done: EpisodeRecord[] = [];
+  // Each copy plays a fixed share so that early-finishing copies do not bias towards short episodes.
+  const quota = Array.from({ length: num }, (_, i) => Math.floor(episodes / num) + (i < episodes % num ? 1 : 0));
+  const counts = new Array<number>(num).fill(0);
+  const accP = new Float64Array(num);
+  const accT = new Float64Array(num);
+  const lens = new Int32Array(num);
+  while (done.length < episodes) {
+    const { actions } = policy.act(env.observations, num, rng, deterministic);
+    const step = env.step(actions);
+    for (let i = 0; i < num; i++) {
+      accP[i]! += step.proxy[i]!;
+      accT[i]! += step.true[i]!;
+      lens[i]! += 1;
+      if (step.terminated[i] || step.truncated[i]) {
+        if (counts[i]! < quota[i]!) {
+          done.push({ proxyReturn: accP[i]!, trueReturn: accT[i]!, length: lens[i]!, terminated: step.terminated[i] === 1 });
+          counts[i]! += 1;
+        }
+        accP[i] = 0;
+        accT[i] = 0;
+        lens[i] = 0;
+      }
+    }
+  }
+  env.close();
+  return done;
+}

@@ -1,0 +1,206 @@
+/** The `goodhart` subcommands. Each validates its options and names the offending flag on error. */
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse, intOption, choiceOption, stringOption } from './args.js';
+import { ConfigError } from '../util/validate.js';
+import { REWARD_KINDS } from '../envs/types.js';
+import { listEnvs, makeEnv, getEnvSpec } from '../envs/registry.js';
+import '../envs/builtin.js';
+import { describe, flatDim, sample } from '../envs/spaces.js';
+import { train } from '../experiments/train.js';
+import { mergeRunInputs } from '../experiments/run-config.js';
+import { evaluateRun, loadRunPolicy, recordEpisode } from '../experiments/evaluate.js';
+import { runDemo, formatDemoTable } from '../experiments/demo.js';
+import { formatMeanSe } from '../util/stats.js';
+import { formatDuration } from '../util/progress.js';
+import { Rng } from '../util/rng.js';
+
+export interface Command {
+  summary: string;
+  usage: string;
+  run(argv: string[]): Promise<number>;
+}
+
+const out = (s: string) => process.stdout.write(s + '\n');
+
+function readJsonFile(path: string, flag: string): unknown {
+  if (!existsSync(path)) throw new ConfigError(`${flag}: file "${path}" does not exist`);
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(`${flag}: "${path}" is not valid JSON (${(err as Error).message})`);
+  }
+}
+
+const trainCommand: Command = {
+  summary: 'train a PPO agent on the proxy or the true reward',
+  usage: `goodhart train --env NAME --reward proxy|true [--seed S] [--iterations N] [--config FILE.json] [--out DIR]
+goodhart train --resume --out DIR
+
+  --env          environment name (see "goodhart envs")
+  --reward       reward the agent learns from: proxy or true (both are always measured)
+  --seed         integer seed (default 0); the same seed gives the same numbers
+  --iterations   PPO iterations (default 500, the paper's)
+  --config       JSON file with run settings, e.g. {"ppo": {"model": {"hidden": [64, 64]}}, "envConfig": {"level": 4}}
+  --out          run directory (default runs/<env>-<reward>-seed<S>)
+  --resume       continue an interrupted run from its last checkpoint
+  --quiet        no progress bar`,
+  async run(argv) {
+    const v = parse(
+      argv,
+      {
+        env: { type: 'string' },
+        reward: { type: 'string' },
+        seed: { type: 'string' },
+        iterations: { type: 'string' },
+        config: { type: 'string' },
+        out: { type: 'string' },
+        resume: { type: 'boolean' },
+        quiet: { type: 'boolean' },
+      },
+      'train',
+    );
+    const progress = !v['quiet'];
+    if (v['resume']) {
+      const dir = stringOption(v, 'out');
+      if (!dir) throw new ConfigError('train --resume: --out DIR is required (the run directory to continue)');
+      const result = await train({ runDir: dir, resume: true, progress });
+      return report(result, dir);
+    }
+    const fromFile = v['config'] ? readJsonFile(v['config'] as string, '--config') : {};
+    const input = mergeRunInputs(fromFile, {
+      env: stringOption(v, 'env'),
+      reward: choiceOption(v, 'reward', REWARD_KINDS),
+      seed: intOption(v, 'seed'),
+      iterations: intOption(v, 'iterations', { min: 1 }),
+    });
+    if (input['env'] === undefined) throw new ConfigError(`train: --env is required; choose one of ${listEnvs().map((e) => e.name).join(', ')}`);
+    if (input['reward'] === undefined) throw new ConfigError(`train: --reward is required; choose one of ${REWARD_KINDS.join(', ')}`);
+    input['seed'] ??= 0;
+    input['iterations'] ??= 500;
+    const dir = stringOption(v, 'out') ?? join('runs', `${String(input['env'])}-${String(input['reward'])}-seed${String(input['seed'])}`);
+    const result = await train({ runDir: dir, input, progress });
+    return report(result, dir);
+  },
+};
+
+function report(result: Awaited<ReturnType<typeof train>>, dir: string): number {
+  if (result.status === 'interrupted') {
+    out(`interrupted at iteration ${result.iteration}; resume with: goodhart train --resume --out ${dir}`);
+    return 130;
+  }
+  const s = result.summary;
+  out(`run ${dir}: ${s.iterations} iterations, ${s.timesteps} env steps in ${formatDuration(s.trainingSeconds)}`);
+  out(`evaluation over ${s.evalEpisodes} episodes: proxy return ${formatMeanSe(s.proxyReturn)}, true return ${formatMeanSe(s.trueReturn)}`);
+  return 0;
+}
+
+const evalCommand: Command = {
+  summary: "evaluate a run's policy on both rewards (mean ± standard error)",
+  usage: `goodhart eval --run DIR [--episodes N] [--seed S] [--checkpoint ITER] [--deterministic] [--json]`,
+  async run(argv) {
+    const v = parse(argv, { run: { type: 'string' }, episodes: { type: 'string' }, seed: { type: 'string' }, checkpoint: { type: 'string' }, deterministic: { type: 'boolean' }, json: { type: 'boolean' } }, 'eval');
+    const runDir = stringOption(v, 'run');
+    if (!runDir) throw new ConfigError('eval: --run DIR is required');
+    const checkpoint = intOption(v, 'checkpoint');
+    const r = await evaluateRun(runDir, {
+      episodes: intOption(v, 'episodes', { min: 1 }) ?? 100,
+      seed: intOption(v, 'seed') ?? 0,
+      deterministic: Boolean(v['deterministic']),
+      ...(checkpoint === undefined ? {} : { checkpoint }),
+    });
+    if (v['json']) out(JSON.stringify(r));
+    else {
+      out(`run ${runDir} (checkpoint ${r.iteration}), ${r.episodes} episodes${v['deterministic'] ? ', deterministic' : ''}:`);
+      out(`  proxy return  ${formatMeanSe(r.proxyReturn, 3)}`);
+      out(`  true return   ${formatMeanSe(r.trueReturn, 3)}`);
+      out(`  length        ${formatMeanSe(r.episodeLength, 1)}`);
+    }
+    return 0;
+  },
+};
+
+const envsCommand: Command = {
+  summary: 'list environments with their spaces',
+  usage: 'goodhart envs',
+  async run(argv) {
+    parse(argv, {}, 'envs');
+    for (const spec of listEnvs()) {
+      const env = spec.make();
+      out(`${spec.name}\n  ${spec.description}\n  observation: ${describe(env.observationSpace)} (flat ${flatDim(env.observationSpace)})\n  action:      ${describe(env.actionSpace)}\n  horizon:     ${env.horizon}`);
+      env.close?.();
+    }
+    return 0;
+  },
+};
+
+const renderCommand: Command = {
+  summary: 'play one episode (random, or a run’s policy) and draw it as text and PNG',
+  usage: `goodhart render --env NAME [--config FILE.json] [--run DIR] [--seed S] [--out FILE.png] [--frames all|ends]
+  --run      use the policy of this run (its env and env config) instead of random actions
+  --frames   text frames to print: "ends" (first and last, default) or "all"`,
+  async run(argv) {
+    const v = parse(argv, { env: { type: 'string' }, config: { type: 'string' }, run: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, frames: { type: 'string' } }, 'render');
+    const seed = intOption(v, 'seed') ?? 0;
+    const frames = choiceOption(v, 'frames', ['all', 'ends'] as const) ?? 'ends';
+    let envName = stringOption(v, 'env');
+    let envConfig: Record<string, unknown> = v['config'] ? ((readJsonFile(v['config'] as string, '--config') as Record<string, unknown>)['envConfig'] as Record<string, unknown>) ?? {} : {};
+    let act: (obs: Float32Array) => Float32Array;
+    let cleanup = () => {};
+    const rng = new Rng(seed);
+    if (v['run']) {
+      const run = await loadRunPolicy(v['run'] as string);
+      envName = run.config.env;
+      envConfig = run.config.envConfig;
+      act = (obs) => run.policy.act(obs, 1, rng).actions;
+      cleanup = () => run.policy.dispose();
+    } else {
+      if (!envName) throw new ConfigError(`render: --env or --run is required; environments: ${listEnvs().map((e) => e.name).join(', ')}`);
+      const probe = makeEnv(envName, envConfig);
+      act = () => {
+        const a = sample(probe.actionSpace, rng);
+        return typeof a === 'number' ? Float32Array.of(a) : Float32Array.from(a as Float32Array);
+      };
+    }
+    const env = makeEnv(envName!, envConfig);
+    const ep = recordEpisode(envName!, env, act, seed);
+    cleanup();
+    const shown = frames === 'all' ? ep.text.map((t, i) => [i, t] as const) : [[0, ep.text[0]!] as const, [ep.text.length - 1, ep.text[ep.text.length - 1]!] as const];
+    for (const [i, t] of shown) if (t !== undefined) out(`t=${i}\n${t}\n`);
+    out(`episode of ${ep.actions.length} steps: proxy return ${ep.proxyReturn.toFixed(3)}, true return ${ep.trueReturn.toFixed(3)}`);
+    const spec = getEnvSpec(envName!);
+    const file = stringOption(v, 'out');
+    if (file) {
+      if (!spec.framesToPng) throw new ConfigError(`render --out: environment "${envName}" has no PNG renderer`);
+      writeFileSync(file, spec.framesToPng(ep.frames));
+      out(`wrote ${file} (${ep.frames.length} frames)`);
+    }
+    return 0;
+  },
+};
+
+const demoCommand: Command = {
+  summary: 'see reward hacking: PPO on the tomato proxy vs true reward, next to a random policy',
+  usage: `goodhart demo [--seeds K] [--iterations N] [--out DIR] [--quiet]
+  Trains tomato runs (2×64 network) on each reward for K seeds (default 3), N iterations (default 40),
+  evaluates them on both rewards and prints the table. Finished runs in DIR (default runs/demo) are reused.`,
+  async run(argv) {
+    const v = parse(argv, { seeds: { type: 'string' }, iterations: { type: 'string' }, out: { type: 'string' }, quiet: { type: 'boolean' } }, 'demo');
+    const seeds = intOption(v, 'seeds', { min: 1 }) ?? 3;
+    const started = performance.now();
+    const rows = await runDemo({ outDir: stringOption(v, 'out') ?? join('runs', 'demo'), seeds, iterations: intOption(v, 'iterations', { min: 1 }) ?? 40, progress: !v['quiet'] });
+    out('\nTomato watering (level 4): reward hacking in one table\n');
+    out(formatDemoTable(rows, seeds));
+    out(`\nThe proxy-trained agent earns the most proxy reward and less true reward than a random policy: it parks on the bucket.`);
+    out(`total wall time ${formatDuration((performance.now() - started) / 1000)}`);
+    return 0;
+  },
+};
+
+export const commands: Record<string, Command> = {
+  train: trainCommand,
+  eval: evalCommand,
+  envs: envsCommand,
+  render: renderCommand,
+  demo: demoCommand,
+};

@@ -1,0 +1,6 @@
+export * from './run-config.js';
+export * from './run-store.js';
+export * from './train.js';
+export * from './evaluate.js';
+export * from './baselines.js';
+export * from './demo.js';
