@@ -13,7 +13,11 @@ function find(dir) {
   return out;
 }
 
-const files = find('dist/test').sort();
-const extra = process.argv.slice(2);
+// Slow reproduction checks live in *.slow.test.js and run only with --slow (npm run test:slow).
+const slow = process.argv.includes('--slow');
+const extra = process.argv.slice(2).filter((a) => a !== '--slow');
+const files = find('dist/test')
+  .filter((f) => f.endsWith('.slow.test.js') === slow)
+  .sort();
 const result = spawnSync(process.execPath, ['--test', '--test-reporter=spec', ...extra, ...files], { stdio: 'inherit' });
 process.exit(result.status ?? 1);

@@ -182,13 +182,13 @@ const renderCommand: Command = {
 const demoCommand: Command = {
   summary: 'see reward hacking: PPO on the tomato proxy vs true reward, next to a random policy',
   usage: `goodhart demo [--seeds K] [--iterations N] [--out DIR] [--quiet]
-  Trains tomato runs (2×64 network) on each reward for K seeds (default 3), N iterations (default 40),
+  Trains tomato runs (2×64 network) on each reward for K seeds (default 3), N iterations (default 50),
   evaluates them on both rewards and prints the table. Finished runs in DIR (default runs/demo) are reused.`,
   async run(argv) {
     const v = parse(argv, { seeds: { type: 'string' }, iterations: { type: 'string' }, out: { type: 'string' }, quiet: { type: 'boolean' } }, 'demo');
     const seeds = intOption(v, 'seeds', { min: 1 }) ?? 3;
     const started = performance.now();
-    const rows = await runDemo({ outDir: stringOption(v, 'out') ?? join('runs', 'demo'), seeds, iterations: intOption(v, 'iterations', { min: 1 }) ?? 40, progress: !v['quiet'] });
+    const rows = await runDemo({ outDir: stringOption(v, 'out') ?? join('runs', 'demo'), seeds, iterations: intOption(v, 'iterations', { min: 1 }) ?? 50, progress: !v['quiet'] });
     out('\nTomato watering (level 4): reward hacking in one table\n');
     out(formatDemoTable(rows, seeds));
     out(`\nThe proxy-trained agent earns the most proxy reward and less true reward than a random policy: it parks on the bucket.`);

@@ -194,7 +194,7 @@ export class Beta implements ActionDistribution {
       const s1 = tf.add(a1, b1);
       const per = tf.add(
         tf.add(tf.sub(lbeta(a2, b2), lbeta(a1, b1)), tf.mul(tf.sub(a1, a2), digamma(a1))),
-        tf.add(tf.mul(tf.sub(b1, b2), digamma(b1)), tf.mul(tf.sub(tf.sub(s1, a2), b2), digamma(s1))),
+        tf.add(tf.mul(tf.sub(b1, b2), digamma(b1)), tf.mul(tf.sub(tf.add(a2, b2), s1), digamma(s1))),
       );
       return tf.sum(per, 1) as Tensor1D;
     });

@@ -53,13 +53,19 @@ export class ParamSet {
 
   /** Overwrites parameters from `values`; every parameter must be present with a matching shape. */
   write(values: ReadonlyMap<string, NamedArray>, context = 'weights'): void {
+    this.checkCompatible(values, context);
+    for (const [name, v] of this.vars) v.assign(tf.tensor(values.get(name)!.data, v.shape, 'float32'));
+  }
+
+  /** Throws, naming the parameter, unless `values` holds every parameter with the right shape; changes nothing. */
+  checkCompatible(values: ReadonlyMap<string, NamedArray>, context = 'weights'): void {
     for (const [name, v] of this.vars) {
       const src = values.get(name);
       if (!src) throw new Error(`${context}: missing parameter "${name}"`);
       if (src.shape.length !== v.shape.length || src.shape.some((d, i) => d !== v.shape[i])) {
         throw new Error(`${context}: parameter "${name}" has shape [${src.shape}] but the model expects [${v.shape}]`);
       }
-      v.assign(tf.tensor(src.data, src.shape, 'float32'));
+      if (src.data.length !== v.size) throw new Error(`${context}: parameter "${name}" has ${src.data.length} values, expected ${v.size}`);
     }
   }
 

@@ -66,16 +66,21 @@ export function saveModel(dir: string, name: string, params: ParamSet, optimizer
 
 export function loadModel(dir: string, name: string, params: ParamSet, optimizer?: Adam): Record<string, unknown> {
   const { tensors, meta } = loadTensors(dir, name);
-  params.write(tensors, `${dir}/${name}`);
+  // Check everything before changing anything, so a failed load leaves the model as it was.
+  params.checkCompatible(tensors, `${dir}/${name}`);
+  let state: AdamState | null = null;
   if (optimizer) {
     if (typeof meta['adamStep'] !== 'number') throw new Error(`${dir}/${name}: no optimizer state was saved`);
-    const state: AdamState = { step: meta['adamStep'], m: new Map(), v: new Map() };
+    state = { step: meta['adamStep'], m: new Map(), v: new Map() };
     for (const [k, v] of tensors) {
       if (k.startsWith('__adam_m/')) state.m.set(k.slice(9), v);
       else if (k.startsWith('__adam_v/')) state.v.set(k.slice(9), v);
     }
-    optimizer.setState(state);
+    params.checkCompatible(state.m, `${dir}/${name} (optimizer m)`);
+    params.checkCompatible(state.v, `${dir}/${name} (optimizer v)`);
   }
+  params.write(tensors, `${dir}/${name}`);
+  if (optimizer && state) optimizer.setState(state);
   return meta;
 }
 

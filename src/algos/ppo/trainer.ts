@@ -74,6 +74,7 @@ export interface PpoState {
   klCoeff: number;
   rngs: { act: RngState; sgd: RngState };
   env: unknown;
+  recentEpisodes: EpisodeRecord[];
 }
 
 export class PPO {
@@ -87,6 +88,9 @@ export class PPO {
   klCoeff: number;
   private readonly actRng: Rng;
   private readonly sgdRng: Rng;
+  /** The most recent finished episodes; returns are reported over this window, as RLlib smooths over 100. */
+  private recentEpisodes: EpisodeRecord[] = [];
+  static readonly EPISODE_WINDOW = 100;
 
   constructor(opts: PpoOptions) {
     this.config = opts.config;
@@ -153,10 +157,12 @@ export class PPO {
     else if (stats.kl < 0.5 * this.config.klTarget) this.klCoeff *= 0.5;
     this.iteration += 1;
     const total = (performance.now() - start) / 1000;
+    this.recentEpisodes = [...this.recentEpisodes, ...batch.episodes].slice(-PPO.EPISODE_WINDOW);
     return {
       iteration: this.iteration,
       timesteps: this.timesteps,
-      ...episodeSummary(batch.episodes),
+      ...episodeSummary(this.recentEpisodes),
+      episodesThisIter: batch.episodes.length,
       ...stats,
       klCoeff: this.klCoeff,
       entropyCoeff: scheduleValue(this.config.entropyCoeff, this.timesteps),
@@ -247,6 +253,7 @@ export class PPO {
       klCoeff: this.klCoeff,
       rngs: { act: this.actRng.getState(), sgd: this.sgdRng.getState() },
       env: this.env.getState(),
+      recentEpisodes: this.recentEpisodes,
     };
   }
 
@@ -257,6 +264,7 @@ export class PPO {
     this.klCoeff = state.klCoeff;
     this.actRng.setState(state.rngs.act);
     this.sgdRng.setState(state.rngs.sgd);
+    this.recentEpisodes = state.recentEpisodes ?? [];
     if (state.env !== null && state.env !== undefined) {
       this.env.setState(state.env);
       return true;
