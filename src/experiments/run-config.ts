@@ -4,7 +4,7 @@
  */
 import { z, parseConfig, ConfigError } from '../util/validate.js';
 import { REWARD_KINDS, type RewardKind } from '../envs/types.js';
-import { listEnvs } from '../envs/registry.js';
+import { listEnvs, makeEnv } from '../envs/registry.js';
 import '../envs/builtin.js';
 import { resolvePpoConfig, deepMerge, type PpoConfig } from '../algos/ppo/config.js';
 
@@ -43,6 +43,12 @@ export function resolveRunConfig(input: unknown): RunConfig {
   const parsed = parseConfig(runInputSchema, input, 'config');
   const names = listEnvs().map((e) => e.name);
   if (!names.includes(parsed.env)) throw new ConfigError(`config.env: "${parsed.env}" is not a registered environment; choose one of ${names.join(', ')}`);
+  // Building one copy validates the environment's own config before anything is written.
+  try {
+    makeEnv(parsed.env, parsed.envConfig).close?.();
+  } catch (err) {
+    throw new ConfigError(`config.envConfig: ${(err as Error).message}`);
+  }
   return {
     version: 1,
     env: parsed.env,
