@@ -3,3 +3,4 @@ export * from './ppo/gae.js';
 export * from './ppo/loss.js';
 export * from './ppo/rollout.js';
 export * from './ppo/trainer.js';
+export * from './orpo/index.js';

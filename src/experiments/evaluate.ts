@@ -8,8 +8,7 @@ import type { Env } from '../envs/types.js';
 import { Rng } from '../util/rng.js';
 import { meanSe, type MeanSe } from '../util/stats.js';
 import { RunDir } from './run-store.js';
-import { envFactory } from './train.js';
-import type { RunConfig } from './run-config.js';
+import { envFactory, type RunConfig } from './run-config.js';
 
 export interface LoadedRun {
   config: RunConfig;

@@ -4,3 +4,4 @@ export * from './train.js';
 export * from './evaluate.js';
 export * from './baselines.js';
 export * from './demo.js';
+export * from './base-policies.js';

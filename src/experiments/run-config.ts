@@ -5,8 +5,13 @@
 import { z, parseConfig, ConfigError } from '../util/validate.js';
 import { REWARD_KINDS, type RewardKind } from '../envs/types.js';
 import { listEnvs, makeEnv } from '../envs/registry.js';
+import type { Env } from '../envs/types.js';
 import '../envs/builtin.js';
 import { resolvePpoConfig, deepMerge, type PpoConfig } from '../algos/ppo/config.js';
+import { resolveOrpoConfig, type OrpoConfig } from '../algos/orpo/config.js';
+
+export const ALGOS = ['ppo', 'orpo'] as const;
+export type Algo = (typeof ALGOS)[number];
 
 export const runInputSchema = z.strictObject({
   env: z.string().min(1),
@@ -21,6 +26,11 @@ export const runInputSchema = z.strictObject({
   /** Episodes played for the final evaluation written to summary.json. */
   evalEpisodes: z.number().int().positive().default(100),
   ppo: z.record(z.string(), z.unknown()).default({}),
+  /** "orpo" regularises towards (or away from) base policies; needs basePolicies. */
+  algo: z.enum(ALGOS).default('ppo'),
+  /** Run directories (or BC output directories) whose latest policy is a base/reference policy. */
+  basePolicies: z.array(z.string().min(1)).default([]),
+  orpo: z.record(z.string(), z.unknown()).optional(),
 });
 
 export type RunInput = z.input<typeof runInputSchema>;
@@ -36,6 +46,22 @@ export interface RunConfig {
   keepCheckpoints: number;
   evalEpisodes: number;
   ppo: PpoConfig;
+  algo: Algo;
+  /** As given; the run keeps its own copies under base-policies/<k>/. */
+  basePolicies: string[];
+  orpo: OrpoConfig | null;
+  /** Filled when orpo.coeffScale is "auto": what was measured and the factor applied to each coefficient. */
+  orpoScale?: OrpoScale;
+}
+
+export interface OrpoScale {
+  episodes: number;
+  /** Standard deviation of the base policy's per-step training reward. */
+  rewardStd: number;
+  /** Mean per-step training reward of the base policy. */
+  rewardPerStep: number;
+  omFactors: number[];
+  adFactor: number;
 }
 
 /** Validates a run description and fills every default; unknown environments are named with the known ones. */
@@ -49,6 +75,13 @@ export function resolveRunConfig(input: unknown): RunConfig {
   } catch (err) {
     throw new ConfigError(`config.envConfig: ${(err as Error).message}`);
   }
+  if (parsed.algo === 'ppo' && (parsed.orpo !== undefined || parsed.basePolicies.length > 0)) {
+    throw new ConfigError('config.algo: "orpo" settings or base policies were given but algo is "ppo"; set algo to "orpo"');
+  }
+  if (parsed.algo === 'orpo' && parsed.basePolicies.length === 0) {
+    throw new ConfigError('config.basePolicies: ORPO needs at least one base policy (a run directory; e.g. --base assets/base-policies/tomato)');
+  }
+  const orpo = parsed.algo === 'orpo' ? resolveOrpoConfig(parsed.env, parsed.orpo ?? {}, parsed.basePolicies.length) : null;
   return {
     version: 1,
     env: parsed.env,
@@ -60,6 +93,9 @@ export function resolveRunConfig(input: unknown): RunConfig {
     keepCheckpoints: parsed.keepCheckpoints,
     evalEpisodes: parsed.evalEpisodes,
     ppo: resolvePpoConfig(parsed.env, parsed.ppo),
+    algo: parsed.algo,
+    basePolicies: parsed.basePolicies,
+    orpo,
   };
 }
 
@@ -69,4 +105,9 @@ export function mergeRunInputs(fromFile: unknown, fromCli: Record<string, unknow
   if (fromFile !== undefined && base !== fromFile) throw new ConfigError('config file: must hold a JSON object');
   const defined = Object.fromEntries(Object.entries(fromCli).filter(([, v]) => v !== undefined));
   return deepMerge(base, defined, 'config');
+}
+
+/** A factory for the run's environment copies. */
+export function envFactory(config: Pick<RunConfig, 'env' | 'envConfig'>): (index: number) => Env {
+  return () => makeEnv(config.env, config.envConfig);
 }

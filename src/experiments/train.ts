@@ -5,14 +5,40 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initBackend, saveModel, loadModel } from '../nn/index.js';
-import { makeEnv } from '../envs/registry.js';
 import { PPO, type IterationMetrics, type PpoState } from '../algos/ppo/trainer.js';
-import type { Env } from '../envs/types.js';
+import { ORPO } from '../algos/orpo/trainer.js';
 import { atomicWriteJson } from '../util/fs.js';
 import { meanSe, type MeanSe } from '../util/stats.js';
 import { ProgressBar } from '../util/progress.js';
 import { RunDir } from './run-store.js';
-import { resolveRunConfig, type RunConfig } from './run-config.js';
+import { resolveRunConfig, envFactory, type RunConfig } from './run-config.js';
+import { loadRunPolicy } from './evaluate.js';
+import { snapshotBasePolicies, measureCoeffScale, basePolicyDir } from './base-policies.js';
+import type { ActorCritic } from '../policies/actor-critic.js';
+
+export { envFactory };
+
+/** Builds the run's trainer: PPO, or ORPO with the run's own copies of its base policies. */
+async function createTrainer(config: RunConfig, dir: RunDir): Promise<{ trainer: PPO; bases: ActorCritic[] }> {
+  const makeEnvFn = envFactory(config);
+  if (config.algo === 'ppo') return { trainer: new PPO({ makeEnv: makeEnvFn, config: config.ppo, reward: config.reward, seed: config.seed }), bases: [] };
+  const orpo = config.orpo!;
+  const bases: ActorCritic[] = [];
+  for (let k = 0; k < config.basePolicies.length; k++) bases.push((await loadRunPolicy(basePolicyDir(dir, k))).policy);
+  const omFactors = config.orpoScale?.omFactors ?? orpo.omDivergenceCoeffs.map(() => (orpo.coeffScale === 'auto' ? 1 : orpo.coeffScale));
+  const adFactor = config.orpoScale?.adFactor ?? (orpo.coeffScale === 'auto' ? 1 : orpo.coeffScale);
+  const trainer = new ORPO({
+    makeEnv: makeEnvFn,
+    config: config.ppo,
+    reward: config.reward,
+    seed: config.seed,
+    orpo,
+    basePolicies: bases,
+    omCoeffs: orpo.omDivergenceCoeffs.map((c, k) => c * omFactors[k]!),
+    adCoeff: orpo.actionDistDivergenceCoeff * adFactor,
+  });
+  return { trainer, bases };
+}
 
 export interface RunSummary {
   env: string;
@@ -41,10 +67,6 @@ export interface TrainOptions {
 
 export type TrainResult = { status: 'finished'; summary: RunSummary } | { status: 'interrupted'; iteration: number };
 
-export function envFactory(config: RunConfig): (index: number) => Env {
-  return () => makeEnv(config.env, config.envConfig);
-}
-
 interface TrainerState {
   ppo: PpoState;
   trainingSeconds: number;
@@ -61,16 +83,21 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     if (dir.isFinished()) throw new Error(`${dir.path} holds a finished run; it is never overwritten (choose another --out)`);
     if (dir.exists()) throw new Error(`${dir.path} holds an unfinished run; continue it with --resume or choose another --out`);
     config = resolveRunConfig(opts.input);
+    if (config.algo === 'orpo') {
+      // The run keeps copies of its base policies, so it stays reproducible if the originals change.
+      snapshotBasePolicies(dir, config.basePolicies);
+      if (config.orpo!.coeffScale === 'auto') config.orpoScale = await measureCoeffScale(config, dir);
+    }
     dir.writeConfig(config);
   }
 
   const makeEnvFn = envFactory(config);
-  const ppo = new PPO({ makeEnv: makeEnvFn, config: config.ppo, reward: config.reward, seed: config.seed });
+  const { trainer: ppo, bases } = await createTrainer(config, dir);
   let trainingSeconds = 0;
   const latest = dir.latestCheckpoint();
   if (opts.resume && latest !== null) {
     const ckpt = dir.checkpointPath(latest);
-    loadModel(ckpt, 'policy', ppo.policy.params, ppo.optimizer);
+    for (const m of ppo.checkpointModels()) loadModel(ckpt, m.name, m.params, m.optimizer);
     const state = JSON.parse(readFileSync(join(ckpt, 'state.json'), 'utf8')) as TrainerState;
     ppo.setState(state.ppo, config.seed + 7919 * latest);
     trainingSeconds = state.trainingSeconds;
@@ -90,7 +117,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     dir.writeCheckpoint(
       ppo.iteration,
       (tmp) => {
-        saveModel(tmp, 'policy', ppo.policy.params, ppo.optimizer, { iteration: ppo.iteration });
+        for (const m of ppo.checkpointModels()) saveModel(tmp, m.name, m.params, m.optimizer, { iteration: ppo.iteration });
         const state: TrainerState = { ppo: ppo.getState(), trainingSeconds };
         atomicWriteJson(join(tmp, 'state.json'), state);
       },
@@ -137,5 +164,6 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     ppo.dispose();
+    for (const b of bases) b.dispose();
   }
 }

@@ -68,7 +68,16 @@ export function distSpecFor(space: Space): DistSpec {
   }
 }
 
+/** A model a trainer saves in its checkpoints. */
+export interface CheckpointModel {
+  name: string;
+  params: import('../../nn/index.js').ParamSet;
+  optimizer?: Adam;
+}
+
 export interface PpoState {
+  /** Extra state of subclasses (e.g. ORPO's base-policy environments and generators). */
+  extra?: unknown;
   iteration: number;
   timesteps: number;
   klCoeff: number;
@@ -244,6 +253,11 @@ export class PPO {
   evaluate(makeEnv: (index: number) => Env, episodes: number, seed: number, deterministic = false): EpisodeRecord[] {
     const num = Math.min(episodes, this.config.numEnvs);
     return evaluatePolicy(this.policy, makeEnv, episodes, num, seed, deterministic);
+  }
+
+  /** Models saved in every checkpoint (subclasses add theirs). */
+  checkpointModels(): CheckpointModel[] {
+    return [{ name: 'policy', params: this.policy.params, optimizer: this.optimizer }];
   }
 
   getState(): PpoState {
