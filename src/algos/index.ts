@@ -4,3 +4,4 @@ export * from './ppo/loss.js';
 export * from './ppo/rollout.js';
 export * from './ppo/trainer.js';
 export * from './orpo/index.js';
+export * from './bc/index.js';

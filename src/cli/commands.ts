@@ -13,6 +13,9 @@ import { OM_DIVERGENCES } from '../algos/orpo/divergences.js';
 import { AD_DIVERGENCES } from '../algos/orpo/action-divergence.js';
 import { evaluateRun, loadRunPolicy, recordEpisode } from '../experiments/evaluate.js';
 import { runDemo, formatDemoTable } from '../experiments/demo.js';
+import { writeRollouts } from '../experiments/rollouts.js';
+import { trainBc } from '../experiments/bc-run.js';
+import { controllerNames } from '../policies/controllers/index.js';
 import { formatMeanSe } from '../util/stats.js';
 import { formatDuration } from '../util/progress.js';
 import { Rng } from '../util/rng.js';
@@ -282,7 +285,64 @@ const demoCommand: Command = {
   },
 };
 
+const rolloutsCommand: Command = {
+  summary: "write a dataset of episodes played by a controller or a run's policy",
+  usage: `goodhart rollouts --policy CONTROLLER|RUN_DIR [--env NAME] [--episodes N] [--seed S] [--deterministic] --out FILE
+  --policy   a controller of the environment (tomato: ${controllerNames('tomato').join(', ')}) or a run directory
+  --out      dataset file (columns obs, action, proxy, true, done, terminated, episode)`,
+  async run(argv) {
+    const v = parse(argv, { policy: { type: 'string' }, env: { type: 'string' }, config: { type: 'string' }, episodes: { type: 'string' }, seed: { type: 'string' }, deterministic: { type: 'boolean' }, out: { type: 'string' }, quiet: { type: 'boolean' } }, 'rollouts');
+    const policy = stringOption(v, 'policy');
+    if (!policy) throw new ConfigError('rollouts: --policy is required (a controller name or a run directory)');
+    const file = stringOption(v, 'out');
+    if (!file) throw new ConfigError('rollouts: --out FILE is required');
+    const envConfig = v['config'] ? ((readJsonFile(v['config'] as string, '--config') as Record<string, unknown>)['envConfig'] as Record<string, unknown> | undefined) : undefined;
+    const r = await writeRollouts({
+      policy,
+      ...(stringOption(v, 'env') ? { env: stringOption(v, 'env')! } : {}),
+      ...(envConfig ? { envConfig } : {}),
+      episodes: intOption(v, 'episodes', { min: 1 }) ?? 1000,
+      seed: intOption(v, 'seed') ?? 0,
+      out: file,
+      deterministic: Boolean(v['deterministic']),
+      progress: !v['quiet'],
+    });
+    out(`wrote ${file}: ${r.rows} steps from ${r.episodes} episodes; proxy return ${formatMeanSe(r.proxyReturn)}, true return ${formatMeanSe(r.trueReturn)}`);
+    return 0;
+  },
+};
+
+const bcCommand: Command = {
+  summary: 'train a behavioural-cloning policy from a rollouts dataset (usable as an ORPO base policy)',
+  usage: `goodhart bc --data FILE --out DIR [--iterations N] [--hidden 64,64] [--lr X] [--minibatch N] [--entropy-coeff X] [--grad-clip X] [--seed S]`,
+  async run(argv) {
+    const v = parse(argv, { data: { type: 'string' }, out: { type: 'string' }, iterations: { type: 'string' }, hidden: { type: 'string' }, lr: { type: 'string' }, minibatch: { type: 'string' }, 'entropy-coeff': { type: 'string' }, 'grad-clip': { type: 'string' }, seed: { type: 'string' }, 'eval-episodes': { type: 'string' }, quiet: { type: 'boolean' } }, 'bc');
+    const data = stringOption(v, 'data');
+    if (!data) throw new ConfigError('bc: --data FILE is required (made by goodhart rollouts)');
+    if (!existsSync(data)) throw new ConfigError(`--data: file "${data}" does not exist`);
+    const dir = stringOption(v, 'out');
+    if (!dir) throw new ConfigError('bc: --out DIR is required');
+    const hiddenRaw = stringOption(v, 'hidden') ?? '64,64';
+    const hidden = hiddenRaw.split(',').map((h) => Number(h));
+    if (hidden.some((h) => !Number.isInteger(h) || h < 1)) throw new ConfigError(`--hidden: expected comma-separated positive integers, got "${hiddenRaw}"`);
+    const r = await trainBc({
+      data,
+      out: dir,
+      iterations: intOption(v, 'iterations', { min: 1 }) ?? 100,
+      seed: intOption(v, 'seed') ?? 0,
+      hidden,
+      evalEpisodes: intOption(v, 'eval-episodes', { min: 1 }) ?? 100,
+      bc: { lr: numberFlag(v, 'lr') ?? 1e-3, minibatch: intOption(v, 'minibatch', { min: 1 }) ?? 128, entropyCoeff: numberFlag(v, 'entropy-coeff') ?? 0, gradClip: numberFlag(v, 'grad-clip') ?? null },
+      progress: !v['quiet'],
+    });
+    out(`wrote ${dir}: final NLL ${r.nll.toFixed(4)}; evaluation proxy return ${formatMeanSe(r.proxyReturn)}, true return ${formatMeanSe(r.trueReturn)}`);
+    return 0;
+  },
+};
+
 export const commands: Record<string, Command> = {
+  rollouts: rolloutsCommand,
+  bc: bcCommand,
   train: trainCommand,
   eval: evalCommand,
   envs: envsCommand,

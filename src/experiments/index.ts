@@ -5,3 +5,6 @@ export * from './evaluate.js';
 export * from './baselines.js';
 export * from './demo.js';
 export * from './base-policies.js';
+export * from './dataset.js';
+export * from './rollouts.js';
+export * from './bc-run.js';

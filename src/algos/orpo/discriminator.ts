@@ -80,7 +80,7 @@ export class Discriminator {
     const last = this.weights.length - 1;
     let g: Tensor2D = tf.tile(tf.transpose(this.weights[last]!), [batch, 1]) as Tensor2D;
     for (let i = last - 1; i >= 0; i--) {
-      const slope = tf.where(tf.greater(pre[i]!, 0), tf.onesLike(pre[i]!), tf.fill(pre[i]!.shape, LEAKY_SLOPE));
+      const slope = tf.step(pre[i]!, LEAKY_SLOPE);
       g = tf.matMul(tf.mul(g, slope) as Tensor2D, tf.transpose(this.weights[i]!));
     }
     return tf.sqrt(tf.add(tf.sum(tf.square(g), 1), 1e-12)) as Tensor1D;

@@ -128,7 +128,7 @@ export interface TomatoSnapshot {
 
 export const ACTION_NAMES = ['right', 'left', 'down', 'up', 'stay'] as const;
 /** [dRow, dCol] per action, in the original's numbering. */
-const ACTION_DELTAS: readonly (readonly [number, number])[] = [
+export const ACTION_DELTAS: readonly (readonly [number, number])[] = [
   [0, 1],
   [0, -1],
   [1, 0],
