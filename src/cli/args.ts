@@ -5,9 +5,18 @@ import { ConfigError } from '../util/validate.js';
 export type Options = ParseArgsConfig['options'];
 
 export function parse(argv: string[], options: NonNullable<Options>, command: string): Record<string, string | boolean | undefined> {
+  return parseCommand(argv, options, command, false).values;
+}
+
+/** Like parse, but also returns positional arguments (e.g. `reproduce tomato`). */
+export function parseWithPositionals(argv: string[], options: NonNullable<Options>, command: string): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
+  return parseCommand(argv, options, command, true);
+}
+
+function parseCommand(argv: string[], options: NonNullable<Options>, command: string, allowPositionals: boolean): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
   try {
-    const { values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false });
-    return values as Record<string, string | boolean | undefined>;
+    const { values, positionals } = parseArgs({ args: argv, options, strict: true, allowPositionals });
+    return { values: values as Record<string, string | boolean | undefined>, positionals };
   } catch (err) {
     const known = Object.keys(options)
       .map((k) => `--${k}`)

@@ -1,7 +1,8 @@
 /** The `goodhart` subcommands. Each validates its options and names the offending flag on error. */
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse, intOption, choiceOption, stringOption } from './args.js';
+import { parse, parseWithPositionals, intOption, choiceOption, stringOption } from './args.js';
+import { reproduceTomato } from '../experiments/reproduce.js';
 import { ConfigError } from '../util/validate.js';
 import { REWARD_KINDS } from '../envs/types.js';
 import { listEnvs, makeEnv, getEnvSpec } from '../envs/registry.js';
@@ -340,7 +341,39 @@ const bcCommand: Command = {
   },
 };
 
+const reproduceCommand: Command = {
+  summary: "the ORPO paper's tomato comparison: methods × coefficients × seeds, table and plot",
+  usage: `goodhart reproduce tomato [--quick] [--seeds K] [--iterations N] [--jobs J] [--methods a,b] [--out DIR]
+  --quick       one coefficient per method, 1 seed unless --seeds, 40 iterations (under 10 minutes on 2 cores)
+  --seeds       seeds per configuration (default 5; quick: 1)
+  --jobs        runs trained at once (default: one per core)
+  --methods     subset of: none, ad-kl, orpo-sa-sqrt_chi2, orpo-s-sqrt_chi2, orpo-sa-kl
+  --out         output directory (default runs/reproduce-tomato[-quick]); finished runs are reused`,
+  async run(argv) {
+    const { values: v, positionals } = parseWithPositionals(argv, { quick: { type: 'boolean' }, seeds: { type: 'string' }, iterations: { type: 'string' }, jobs: { type: 'string' }, methods: { type: 'string' }, out: { type: 'string' }, quiet: { type: 'boolean' } }, 'reproduce');
+    const target = positionals[0];
+    if (target !== 'tomato') throw new ConfigError(`reproduce: ${target === undefined ? 'name what to reproduce' : `"${target}" is not reproducible yet`}; choose one of tomato`);
+    const quick = Boolean(v['quick']);
+    const iterations = intOption(v, 'iterations', { min: 1 });
+    const jobs = intOption(v, 'jobs', { min: 1 });
+    const methods = stringOption(v, 'methods')?.split(',');
+    const result = await reproduceTomato({
+      outDir: stringOption(v, 'out') ?? join('runs', quick ? 'reproduce-tomato-quick' : 'reproduce-tomato'),
+      seeds: intOption(v, 'seeds', { min: 1 }) ?? (quick ? 1 : 5),
+      quick,
+      progress: !v['quiet'],
+      ...(iterations ? { iterations } : {}),
+      ...(jobs ? { jobs } : {}),
+      ...(methods ? { methods } : {}),
+    });
+    out(result.report);
+    out(`\nwrote ${result.files.join(', ')}`);
+    return 0;
+  },
+};
+
 export const commands: Record<string, Command> = {
+  reproduce: reproduceCommand,
   rollouts: rolloutsCommand,
   bc: bcCommand,
   train: trainCommand,

@@ -39,11 +39,15 @@ export interface EvalReport {
   episodeLength: MeanSe;
 }
 
-export async function evaluateRun(runDir: string, opts: { episodes: number; seed: number; deterministic: boolean; checkpoint?: number }): Promise<EvalReport & { iteration: number }> {
+export async function evaluateRun(
+  runDir: string,
+  opts: { episodes: number; seed: number; deterministic: boolean; checkpoint?: number; /** Evaluate on this env config instead of the run's own. */ envConfig?: Record<string, unknown> },
+): Promise<EvalReport & { iteration: number }> {
   const run = await loadRunPolicy(runDir, opts.checkpoint);
   try {
     const num = Math.min(opts.episodes, run.config.ppo.numEnvs);
-    const eps = evaluatePolicy(run.policy, envFactory(run.config), opts.episodes, num, opts.seed, opts.deterministic);
+    const env = { env: run.config.env, envConfig: opts.envConfig ?? run.config.envConfig };
+    const eps = evaluatePolicy(run.policy, envFactory(env), opts.episodes, num, opts.seed, opts.deterministic);
     return {
       iteration: run.iteration,
       episodes: eps.length,

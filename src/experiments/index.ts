@@ -8,3 +8,5 @@ export * from './base-policies.js';
 export * from './dataset.js';
 export * from './rollouts.js';
 export * from './bc-run.js';
+export * from './reproduce.js';
+export * from './job-pool.js';

@@ -115,6 +115,8 @@ export class ORPO extends PPO {
         metrics[`baseTrueReturnMean${suffix}`] = ep.trueReturnMean!;
       }
       const nBase = baseBatch.length * baseBatch.num;
+      // RLlib counts every sampled step, the base workers' included (step-based schedules depend on it).
+      this.timesteps += nBase;
       const b = this.features(baseBatch);
       const both = new Float32Array((nCur + nBase) * cur.dim);
       both.set(cur.features, 0);

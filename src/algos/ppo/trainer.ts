@@ -6,7 +6,7 @@
  * One iteration = collect → shape rewards → GAE → SGD. `shapeRewards` and `extraLoss` are the
  * extension points regularisers (ORPO) use.
  */
-import { tf, Adam, clipByGlobalNorm, valueAndGrads, type Tensor, type Tensor1D, type Tensor2D } from '../../nn/index.js';
+import { tf, Adam, valueAndGrads, type Tensor, type Tensor1D, type Tensor2D } from '../../nn/index.js';
 import { ActorCritic } from '../../policies/actor-critic.js';
 import { VectorEnv, type EpisodeRecord } from '../../envs/vector.js';
 import type { Env, RewardKind } from '../../envs/types.js';
@@ -226,12 +226,10 @@ export class PPO {
             for (const g of grads.values()) g.dispose();
             throw new NonFiniteLossError(`PPO loss became ${loss} at iteration ${this.iteration + 1}, epoch ${epoch + 1}, minibatch ${m + 1}`);
           }
-          const clipped = c.gradClip === null ? { grads, norm: NaN } : clipByGlobalNorm(grads, c.gradClip);
-          this.optimizer.apply(clipped.grads);
-          for (const g of clipped.grads.values()) g.dispose();
+          const gradNorm = this.optimizer.applyClipped(grads, c.gradClip);
           const s = (statsT as Tensor1D | null)!.dataSync();
           for (let k = 0; k < LOSS_STAT_NAMES.length; k++) sums[k]! += s[k]!;
-          sums[LOSS_STAT_NAMES.length]! += clipped.norm;
+          sums[LOSS_STAT_NAMES.length]! += gradNorm;
           count += 1;
           (statsT as Tensor1D | null)!.dispose();
           tf.dispose([idx, mb.obs, mb.actions, mb.oldLogp, mb.oldDistParams, mb.advantages, mb.valueTargets]);

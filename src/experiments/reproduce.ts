@@ -1,0 +1,199 @@
+/**
+ * `goodhart reproduce tomato`: the ORPO paper's tomato comparison. For several coefficients it
+ * trains, on the proxy reward, no regularisation, action-distribution KL, ORPO state-action √χ²,
+ * ORPO state √χ² and ORPO state-action KL against the shipped base policy, plus PPO on the true
+ * reward as a reference; evaluates every run on both rewards; and writes a table and a plot of
+ * true return against coefficient per method (report.md, report.json, true-return.png/.svg).
+ */
+import { mkdirSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { RunDir } from './run-store.js';
+import { runJobs, type TrainJob } from './job-pool.js';
+import { evaluateRun } from './evaluate.js';
+import { atomicWriteFile, atomicWriteJson } from '../util/fs.js';
+import { meanSe, formatMeanSe, type MeanSe } from '../util/stats.js';
+import { ProgressBar, formatDuration } from '../util/progress.js';
+import { assetPath } from '../util/paths.js';
+import { renderPng, renderSvg, type ChartSpec, type Series, type HLine } from '../util/plot/index.js';
+
+/** Scale-free coefficients of the paper's code README (multiplied by the measured reward scale). */
+export const SQRT_CHI2_COEFFS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1];
+export const KL_COEFFS = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20];
+
+export interface Method {
+  id: string;
+  label: string;
+  coeffs: number[];
+  orpo(coeff: number): Record<string, unknown>;
+}
+
+export const TOMATO_METHODS: Method[] = [
+  { id: 'none', label: 'no regularisation', coeffs: [0], orpo: () => ({ omDivergenceCoeffs: [0], omDivergenceType: ['sqrt_chi2'] }) },
+  {
+    id: 'ad-kl',
+    label: 'AD KL',
+    coeffs: KL_COEFFS,
+    orpo: (c) => ({ omDivergenceCoeffs: [0], omDivergenceType: ['kl'], actionDistDivergenceCoeff: c, actionDistDivergenceType: 'kl', coeffScale: 'auto' }),
+  },
+  { id: 'orpo-sa-sqrt_chi2', label: 'ORPO state-action √χ²', coeffs: SQRT_CHI2_COEFFS, orpo: (c) => ({ omDivergenceCoeffs: [c], omDivergenceType: ['sqrt_chi2'], coeffScale: 'auto' }) },
+  { id: 'orpo-s-sqrt_chi2', label: 'ORPO state √χ²', coeffs: SQRT_CHI2_COEFFS, orpo: (c) => ({ omDivergenceCoeffs: [c], omDivergenceType: ['sqrt_chi2'], useActionForDisc: false, coeffScale: 'auto' }) },
+  { id: 'orpo-sa-kl', label: 'ORPO state-action KL', coeffs: KL_COEFFS, orpo: (c) => ({ omDivergenceCoeffs: [c], omDivergenceType: ['kl'], coeffScale: 'auto' }) },
+];
+
+/** The one coefficient per method that quick mode trains (mid-grid values). */
+const QUICK_COEFFS: Record<string, number> = { none: 0, 'ad-kl': 0.1, 'orpo-sa-sqrt_chi2': 0.2, 'orpo-s-sqrt_chi2': 0.2, 'orpo-sa-kl': 0.1 };
+
+export interface ReproduceOptions {
+  outDir: string;
+  seeds: number;
+  quick: boolean;
+  iterations?: number;
+  jobs?: number;
+  progress?: boolean;
+  /** Restrict methods (by id). */
+  methods?: string[];
+}
+
+export interface ReproduceRow {
+  method: string;
+  label: string;
+  coeff: number | null;
+  seeds: number;
+  proxyReturn: MeanSe;
+  trueReturn: MeanSe;
+  /** Mean training time of one run, seconds. */
+  trainSeconds: number | null;
+}
+
+/** Settings shared by every run: the small 2×64 network so the grid trains on two cores. */
+export const REPRODUCE_PPO = { model: { hidden: [64, 64] } };
+const FULL_ITERATIONS = 60;
+const QUICK_ITERATIONS = 40;
+
+function runDirFor(root: string, method: string, coeff: number | null, seed: number): string {
+  return join(root, 'runs', method, coeff === null ? '-' : `c${coeff}`, `seed${seed}`);
+}
+
+export function planReproduction(opts: ReproduceOptions): { jobs: (TrainJob & { method: string; coeff: number | null; seed: number })[]; iterations: number } {
+  const iterations = opts.iterations ?? (opts.quick ? QUICK_ITERATIONS : FULL_ITERATIONS);
+  const base = assetPath('base-policies', 'tomato');
+  if (!existsSync(join(base, 'config.json'))) throw new Error(`the shipped tomato base policy is missing at ${base}`);
+  const methods = TOMATO_METHODS.filter((m) => !opts.methods || opts.methods.includes(m.id));
+  if (opts.methods) {
+    const unknown = opts.methods.filter((id) => !TOMATO_METHODS.some((m) => m.id === id));
+    if (unknown.length) throw new Error(`--methods: ${unknown.join(', ')} not among ${TOMATO_METHODS.map((m) => m.id).join(', ')}`);
+  }
+  const jobs: (TrainJob & { method: string; coeff: number | null; seed: number })[] = [];
+  for (let seed = 0; seed < opts.seeds; seed++) {
+    jobs.push({
+      method: 'true-reward',
+      coeff: null,
+      seed,
+      out: runDirFor(opts.outDir, 'true-reward', null, seed),
+      input: { env: 'tomato', reward: 'true', seed, iterations, ppo: REPRODUCE_PPO },
+    });
+    for (const m of methods) {
+      const coeffs = opts.quick ? [QUICK_COEFFS[m.id] ?? m.coeffs[0]!] : m.coeffs;
+      for (const c of coeffs) {
+        jobs.push({
+          method: m.id,
+          coeff: c,
+          seed,
+          out: runDirFor(opts.outDir, m.id, c, seed),
+          input: { env: 'tomato', reward: 'proxy', seed, iterations, ppo: REPRODUCE_PPO, algo: 'orpo', basePolicies: [base], orpo: m.orpo(c) },
+        });
+      }
+    }
+  }
+  return { jobs, iterations };
+}
+
+export async function reproduceTomato(opts: ReproduceOptions): Promise<{ rows: ReproduceRow[]; report: string; files: string[] }> {
+  mkdirSync(opts.outDir, { recursive: true });
+  const started = performance.now();
+  const { jobs, iterations } = planReproduction(opts);
+  const bar = opts.progress ? new ProgressBar({ total: jobs.length, label: 'reproduce tomato', unit: 'runs', plainInterval: 30 }) : null;
+  bar?.update(jobs.filter((j) => new RunDir(j.out).isFinished()).length);
+  let done = jobs.filter((j) => new RunDir(j.out).isFinished()).length;
+  await runJobs(
+    jobs.filter((j) => !new RunDir(j.out).isFinished()),
+    { ...(opts.jobs ? { jobs: opts.jobs } : {}), onProgress: () => bar?.update(++done) },
+  );
+  bar?.finish();
+
+  // The base policy, evaluated on the runs' environment (no action noise).
+  const baseEval = await evaluateRun(assetPath('base-policies', 'tomato'), { episodes: 200, seed: 99, deterministic: false, envConfig: {} });
+  const rows: ReproduceRow[] = [];
+  const groups = new Map<string, typeof jobs>();
+  for (const j of jobs) {
+    const key = `${j.method}|${j.coeff}`;
+    groups.set(key, [...(groups.get(key) ?? []), j]);
+  }
+  for (const group of groups.values()) {
+    const first = group[0]!;
+    const summaries = group.map((j) => new RunDir(j.out).readSummary() as { proxyReturn: MeanSe; trueReturn: MeanSe; trainingSeconds: number });
+    rows.push({
+      method: first.method,
+      label: first.method === 'true-reward' ? 'PPO on the true reward' : TOMATO_METHODS.find((m) => m.id === first.method)!.label,
+      coeff: first.coeff,
+      seeds: group.length,
+      proxyReturn: meanSe(summaries.map((s) => s.proxyReturn.mean)),
+      trueReturn: meanSe(summaries.map((s) => s.trueReturn.mean)),
+      trainSeconds: summaries.reduce((a, s) => a + s.trainingSeconds, 0) / summaries.length,
+    });
+  }
+  rows.unshift({ method: 'base', label: 'base policy (shipped)', coeff: null, seeds: 1, proxyReturn: baseEval.proxyReturn, trueReturn: baseEval.trueReturn, trainSeconds: null });
+
+  const wall = (performance.now() - started) / 1000;
+  const report = formatReport(rows, { seeds: opts.seeds, iterations, quick: opts.quick, wallSeconds: wall });
+  const chart = reproductionChart(rows);
+  const files = [join(opts.outDir, 'report.md'), join(opts.outDir, 'report.json'), join(opts.outDir, 'true-return.svg'), join(opts.outDir, 'true-return.png')];
+  atomicWriteFile(files[0]!, report + '\n');
+  atomicWriteJson(files[1]!, { seeds: opts.seeds, iterations, quick: opts.quick, wallSeconds: wall, rows });
+  atomicWriteFile(files[2]!, renderSvg(chart));
+  atomicWriteFile(files[3]!, renderPng(chart));
+  return { rows, report, files };
+}
+
+export function formatReport(rows: ReproduceRow[], info: { seeds: number; iterations: number; quick: boolean; wallSeconds: number }): string {
+  const header = ['method', 'coefficient', 'true return', 'proxy return', 'train time / run'];
+  const body = rows.map((r) => [r.label, r.coeff === null ? '-' : String(r.coeff), formatMeanSe(r.trueReturn), formatMeanSe(r.proxyReturn), r.trainSeconds === null ? '-' : formatDuration(r.trainSeconds)]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (c: string[]) => '| ' + c.map((x, i) => x.padEnd(widths[i]!)).join(' | ') + ' |';
+  const best = (method: string) => rows.filter((r) => r.method === method).sort((a, b) => b.trueReturn.mean - a.trueReturn.mean)[0];
+  const summary = ['ad-kl', 'orpo-sa-sqrt_chi2', 'orpo-s-sqrt_chi2', 'orpo-sa-kl']
+    .map((m) => best(m))
+    .filter((r): r is ReproduceRow => r !== undefined)
+    .map((r) => `- best ${r.label}: coefficient ${r.coeff}, true return ${formatMeanSe(r.trueReturn)}`);
+  return [
+    `# Tomato reproduction${info.quick ? ' (quick)' : ''}`,
+    '',
+    `Proxy-reward training on tomato level 4 with ${info.iterations} iterations per run, mean ± standard error over ${info.seeds} seed(s); each run's final policy is evaluated on 100 episodes. Coefficients are scale-free (multiplied by the base policy's measured reward scale).`,
+    '',
+    line(header),
+    '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|',
+    ...body.map(line),
+    '',
+    ...summary,
+    '',
+    `Wall time: ${formatDuration(info.wallSeconds)}.`,
+  ].join('\n');
+}
+
+export function reproductionChart(rows: ReproduceRow[]): ChartSpec {
+  const series: Series[] = [];
+  for (const m of TOMATO_METHODS.filter((x) => x.id !== 'none')) {
+    const pts = rows.filter((r) => r.method === m.id && r.coeff !== null && r.coeff > 0).sort((a, b) => a.coeff! - b.coeff!);
+    if (!pts.length) continue;
+    series.push({ label: m.label, x: pts.map((p) => p.coeff!), y: pts.map((p) => p.trueReturn.mean), yErr: pts.map((p) => p.trueReturn.se), markers: true });
+  }
+  const hlines: HLine[] = [];
+  const add = (method: string, label: string, dashed: boolean) => {
+    const r = rows.find((x) => x.method === method);
+    if (r) hlines.push({ label, y: r.trueReturn.mean, yErr: r.trueReturn.se, dashed });
+  };
+  add('base', 'base policy', true);
+  add('none', 'no regularisation', true);
+  add('true-reward', 'PPO on true reward', false);
+  return { title: 'Tomato: true return of proxy-trained policies', xLabel: 'scale-free coefficient', yLabel: 'true return', xScale: 'log', series, hlines };
+}
