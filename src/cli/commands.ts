@@ -373,12 +373,12 @@ const reproduceCommand: Command = {
 };
 
 export const commands: Record<string, Command> = {
-  reproduce: reproduceCommand,
-  rollouts: rolloutsCommand,
-  bc: bcCommand,
   train: trainCommand,
   eval: evalCommand,
   envs: envsCommand,
   render: renderCommand,
+  rollouts: rolloutsCommand,
+  bc: bcCommand,
+  reproduce: reproduceCommand,
   demo: demoCommand,
 };
