@@ -35,8 +35,8 @@ export const TOMATO_METHODS: Method[] = [
     coeffs: KL_COEFFS,
     orpo: (c) => ({ omDivergenceCoeffs: [0], omDivergenceType: ['kl'], actionDistDivergenceCoeff: c, actionDistDivergenceType: 'kl', coeffScale: 'auto' }),
   },
-  { id: 'orpo-sa-sqrt_chi2', label: 'ORPO state-action √χ²', coeffs: SQRT_CHI2_COEFFS, orpo: (c) => ({ omDivergenceCoeffs: [c], omDivergenceType: ['sqrt_chi2'], coeffScale: 'auto' }) },
-  { id: 'orpo-s-sqrt_chi2', label: 'ORPO state √χ²', coeffs: SQRT_CHI2_COEFFS, orpo: (c) => ({ omDivergenceCoeffs: [c], omDivergenceType: ['sqrt_chi2'], useActionForDisc: false, coeffScale: 'auto' }) },
+  { id: 'orpo-sa-sqrt_chi2', label: 'ORPO state-action sqrt(chi2)', coeffs: SQRT_CHI2_COEFFS, orpo: (c) => ({ omDivergenceCoeffs: [c], omDivergenceType: ['sqrt_chi2'], coeffScale: 'auto' }) },
+  { id: 'orpo-s-sqrt_chi2', label: 'ORPO state sqrt(chi2)', coeffs: SQRT_CHI2_COEFFS, orpo: (c) => ({ omDivergenceCoeffs: [c], omDivergenceType: ['sqrt_chi2'], useActionForDisc: false, coeffScale: 'auto' }) },
   { id: 'orpo-sa-kl', label: 'ORPO state-action KL', coeffs: KL_COEFFS, orpo: (c) => ({ omDivergenceCoeffs: [c], omDivergenceType: ['kl'], coeffScale: 'auto' }) },
 ];
 
@@ -112,9 +112,8 @@ export async function reproduceTomato(opts: ReproduceOptions): Promise<{ rows: R
   mkdirSync(opts.outDir, { recursive: true });
   const started = performance.now();
   const { jobs, iterations } = planReproduction(opts);
-  const bar = opts.progress ? new ProgressBar({ total: jobs.length, label: 'reproduce tomato', unit: 'runs', plainInterval: 30 }) : null;
-  bar?.update(jobs.filter((j) => new RunDir(j.out).isFinished()).length);
   let done = jobs.filter((j) => new RunDir(j.out).isFinished()).length;
+  const bar = opts.progress ? new ProgressBar({ total: jobs.length, label: 'reproduce tomato', unit: 'runs', plainInterval: 30, start: done }) : null;
   await runJobs(
     jobs.filter((j) => !new RunDir(j.out).isFinished()),
     { ...(opts.jobs ? { jobs: opts.jobs } : {}), onProgress: () => bar?.update(++done) },
@@ -137,8 +136,9 @@ export async function reproduceTomato(opts: ReproduceOptions): Promise<{ rows: R
       label: first.method === 'true-reward' ? 'PPO on the true reward' : TOMATO_METHODS.find((m) => m.id === first.method)!.label,
       coeff: first.coeff,
       seeds: group.length,
-      proxyReturn: meanSe(summaries.map((s) => s.proxyReturn.mean)),
-      trueReturn: meanSe(summaries.map((s) => s.trueReturn.mean)),
+      // Over seeds; with a single seed, the standard error over that run's evaluation episodes.
+      proxyReturn: summaries.length === 1 ? summaries[0]!.proxyReturn : meanSe(summaries.map((s) => s.proxyReturn.mean)),
+      trueReturn: summaries.length === 1 ? summaries[0]!.trueReturn : meanSe(summaries.map((s) => s.trueReturn.mean)),
       trainSeconds: summaries.reduce((a, s) => a + s.trainingSeconds, 0) / summaries.length,
     });
   }
@@ -168,7 +168,7 @@ export function formatReport(rows: ReproduceRow[], info: { seeds: number; iterat
   return [
     `# Tomato reproduction${info.quick ? ' (quick)' : ''}`,
     '',
-    `Proxy-reward training on tomato level 4 with ${info.iterations} iterations per run, mean ± standard error over ${info.seeds} seed(s); each run's final policy is evaluated on 100 episodes. Coefficients are scale-free (multiplied by the base policy's measured reward scale).`,
+    `Proxy-reward training on tomato level 4 with ${info.iterations} iterations per run, mean ± standard error over ${info.seeds} seed(s) (over evaluation episodes when there is one seed); each run's final policy is evaluated on 100 episodes. Coefficients are scale-free (multiplied by the base policy's measured reward scale).`,
     '',
     line(header),
     '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|',

@@ -9,6 +9,8 @@ export interface ProgressOptions {
   stream?: NodeJS.WriteStream;
   /** Minimum seconds between plain-text lines when not on a terminal. */
   plainInterval?: number;
+  /** Units already done before this bar started (e.g. a resumed run); excluded from the rate. */
+  start?: number;
 }
 
 export class ProgressBar {
@@ -16,11 +18,12 @@ export class ProgressBar {
   private lastPlain = -Infinity;
   private readonly stream: NodeJS.WriteStream;
   private readonly tty: boolean;
-  private startCount: number | null = null;
+  private startCount: number | null;
 
   constructor(private readonly opts: ProgressOptions) {
     this.stream = opts.stream ?? process.stderr;
     this.tty = Boolean(this.stream.isTTY);
+    this.startCount = opts.start ?? null;
   }
 
   /** `done` units finished so far; `fields` are shown after the bar (e.g. proxy and true returns). */
