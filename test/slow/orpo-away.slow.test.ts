@@ -1,6 +1,6 @@
 /**
  * Slow check (npm run test:slow): a negative coefficient against a hacking policy keeps the
- * current policy away from it. Seed 2 with the paper's 50/50 split hacks when unregularised
+ * current policy away from it. With 30 current-policy copies (3000 steps per iteration) seed 0 hacks when unregularised
  * (measured: OM KL to the hacking policy falls from ~23 to ~0.1); regularised away, the OM
  * divergence to the hacking policy stays high and the policy never parks on the bucket.
  */
@@ -20,7 +20,7 @@ async function run(coeff: number): Promise<{ omKlLate: number; proxy: number; tr
   const dir = join(root, `c${coeff}`);
   const r = await train({
     runDir: dir,
-    input: { env: 'tomato', reward: 'proxy', seed: 2, iterations: 60, ppo: { model: { hidden: [64, 64] } }, algo: 'orpo', basePolicies: [reference], orpo: { omDivergenceCoeffs: [coeff], omDivergenceType: ['sqrt_chi2'] } },
+    input: { env: 'tomato', reward: 'proxy', seed: 0, iterations: 50, ppo: { model: { hidden: [64, 64] }, numEnvs: 60 }, algo: 'orpo', basePolicies: [reference], orpo: { omDivergenceCoeffs: [coeff], omDivergenceType: ['sqrt_chi2'] } },
   });
   assert.equal(r.status, 'finished');
   const rows = new RunDir(dir).readMetrics().slice(-10);
