@@ -1,41 +1,12 @@
-/** Float-comparison and small numeric helpers for the ORPO tests (not a test file itself). */
-import assert from 'node:assert/strict';
+/** The shared test helpers, with a tighter default tolerance for the float64 ORPO checks. */
+import { assertClose as close, assertAllClose as allClose } from '../helpers.js';
 
-/** Asserts |actual − expected| ≤ atol + rtol·|expected|. */
+export { mean, softplus, softmax, simpson } from '../helpers.js';
+
 export function assertClose(actual: number, expected: number, atol = 1e-9, rtol = 0, what = 'value'): void {
-  const diff = Math.abs(actual - expected);
-  const tol = atol + rtol * Math.abs(expected);
-  if (!(diff <= tol)) {
-    assert.fail(`${what}: expected ${expected}, got ${actual} (|diff| ${diff.toExponential(3)} > tol ${tol.toExponential(3)})`);
-  }
+  close(actual, expected, atol, rtol, what);
 }
 
 export function assertAllClose(actual: ArrayLike<number>, expected: ArrayLike<number>, atol = 1e-9, rtol = 0, what = 'array'): void {
-  assert.equal(actual.length, expected.length, `${what}: length ${actual.length} != ${expected.length}`);
-  for (let i = 0; i < expected.length; i++) assertClose(actual[i]!, expected[i]!, atol, rtol, `${what}[${i}]`);
-}
-
-export function mean(xs: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < xs.length; i++) s += xs[i]!;
-  return s / xs.length;
-}
-
-export function softplus(x: number): number {
-  return x > 30 ? x : Math.log1p(Math.exp(x));
-}
-
-export function softmax(row: readonly number[]): number[] {
-  const m = Math.max(...row);
-  const e = row.map((v) => Math.exp(v - m));
-  const s = e.reduce((a, b) => a + b, 0);
-  return e.map((v) => v / s);
-}
-
-/** Composite Simpson's rule on [a, b] with `n` (even) intervals. */
-export function simpson(f: (x: number) => number, a: number, b: number, n: number): number {
-  const h = (b - a) / n;
-  let s = f(a) + f(b);
-  for (let i = 1; i < n; i++) s += (i % 2 ? 4 : 2) * f(a + i * h);
-  return (s * h) / 3;
+  allClose(actual, expected, atol, rtol, what);
 }
