@@ -1,10 +1,18 @@
 /**
- * `npm run bench`: times the hot paths and prints one table (also written to bench-results.json).
- * Ratios compare against a reference measured in the same run (the single env for vectorised
- * stepping; the cpu backend for the learner), never against numbers from another machine.
+ * `npm run bench` (`-- --quick` for a short run): times the hot paths and prints one table, also
+ * written to bench-results.json. Ratios compare against a reference measured in the same run on
+ * the same machine, never against numbers from elsewhere:
+ *  - PyTorch (bench/reference.py, run with the first python3 that imports torch; Debian's
+ *    python3-torch, ideally with libopenblas0) for matmul, the PPO learner and end-to-end PPO;
+ *  - TensorFlow.js's own wasm kernels for the native kernel rows (src/nn/native.ts);
+ *  - the single environment for vectorised stepping.
+ * A reference that is missing or fails is reported as unavailable; it never fails the bench.
  */
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { initBackend, tf, currentBackend } from '../src/nn/index.js';
+import { fileURLToPath } from 'node:url';
+import { initBackend, tf, currentBackend, nativeStatus } from '../src/nn/index.js';
+import { installNativeKernels, uninstallNativeKernels } from '../src/nn/native.js';
 import '../src/envs/builtin.js';
 import { makeEnv } from '../src/envs/registry.js';
 import { VectorEnv } from '../src/envs/vector.js';
@@ -19,11 +27,14 @@ interface Row {
   value: number;
   unit: string;
   reference?: string;
+  /** The reference's value, when it was measured. */
+  referenceValue?: number;
   ratio?: number;
 }
 
 const rows: Row[] = [];
 const quick = process.argv.includes('--quick');
+const noTorch = process.argv.includes('--no-torch');
 
 /** Runs `fn` repeatedly for about `seconds` after a warm-up; returns the best rate of work units per second over 3 rounds. */
 function rate(fn: () => number, seconds = quick ? 0.3 : 1.5): number {
@@ -78,19 +89,21 @@ function benchLearner(hidden: number[], minibatch: number): number {
   const adv = standardize(advantages);
   const size = batch.length * batch.num;
   const samplesPerCall = Math.floor(size / minibatch) * minibatch;
-  const r = rate(() => {
-    ppo.learn(batch, adv, valueTargets);
-    return samplesPerCall;
-  }, quick ? 1 : 4);
+  const r = rate(
+    () => {
+      ppo.learn(batch, adv, valueTargets);
+      return samplesPerCall;
+    },
+    quick ? 1 : 4,
+  );
   ppo.dispose();
   return r;
 }
 
-function benchEndToEnd(hidden: number[]): number {
+function benchEndToEnd(hidden: number[], iters: number): number {
   const config = resolvePpoConfig('tomato', { model: { hidden } });
   const ppo = new PPO({ makeEnv: () => makeEnv('tomato'), config, reward: 'proxy', seed: 0 });
   ppo.trainIteration();
-  const iters = quick ? 1 : 3;
   const start = performance.now();
   for (let i = 0; i < iters; i++) ppo.trainIteration();
   const sec = (performance.now() - start) / 1000;
@@ -111,33 +124,118 @@ function benchMatmul(n: number): number {
   return r / 1e9;
 }
 
+/** Runs `fn` on TensorFlow.js's own wasm kernels (the native ones are put back afterwards). */
+function withTfjsKernels<T>(fn: () => T): T {
+  uninstallNativeKernels();
+  try {
+    return fn();
+  } finally {
+    installNativeKernels();
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+// The PyTorch reference
+
+interface TorchReference {
+  torch: string;
+  blas: string;
+  openblasCoretype?: string;
+  matmul512: { gflops: number; threads: number };
+  learner: Record<string, { samplesPerSec: number; threads: number }>;
+  ppo: Record<string, { stepsPerSec: number; threads: number }>;
+}
+
+type ReferenceResult = { ok: true; python: string; ref: TorchReference } | { ok: false; reason: string };
+
+/** The first python3 on this machine that can import torch. */
+function findTorchPython(): string | null {
+  const candidates = [process.env['GOODHART_PYTHON'], 'python3', '/usr/bin/python3', 'python'].filter((c): c is string => !!c);
+  for (const py of new Set(candidates)) {
+    const r = spawnSync(py, ['-c', 'import torch'], { stdio: 'ignore', timeout: 60_000 });
+    if (r.status === 0) return py;
+  }
+  return null;
+}
+
+function runTorchReference(): ReferenceResult {
+  if (noTorch) return { ok: false, reason: 'skipped (--no-torch)' };
+  const python = findTorchPython();
+  if (!python) return { ok: false, reason: 'no python3 with torch (Debian: apt-get install python3-torch libopenblas0)' };
+  const script = fileURLToPath(new URL('../../bench/reference.py', import.meta.url));
+  const r = spawnSync(python, [script, ...(quick ? ['--quick'] : [])], { encoding: 'utf8', timeout: (quick ? 10 : 30) * 60_000, maxBuffer: 1 << 24 });
+  if (r.status !== 0) {
+    const why = r.error?.message ?? (r.stderr || '').trim().split('\n').pop() ?? `exit ${r.status}`;
+    return { ok: false, reason: `reference.py failed: ${why}` };
+  }
+  try {
+    return { ok: true, python, ref: JSON.parse(r.stdout.trim().split('\n').pop()!) as TorchReference };
+  } catch {
+    return { ok: false, reason: 'reference.py printed no JSON' };
+  }
+}
+
+function withReference(row: Row, reference: string, value: number | undefined): Row {
+  if (value === undefined || !(value > 0)) return { ...row, reference: `${reference} (unavailable)` };
+  return { ...row, reference, referenceValue: value, ratio: row.value / value };
+}
+
+function fmt(v: number, unit: string): string {
+  return `${v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(2)} ${unit}`;
+}
+
 async function main(): Promise<void> {
   await initBackend('wasm');
+  const native = nativeStatus();
+  const kernels = native.active ? `native ${native.isa}, ${native.threads} threads` : `TensorFlow.js wasm kernels (native: ${native.reason ?? 'inactive'})`;
+  console.error(`measuring (${quick ? 'quick' : 'full'} run, kernels: ${kernels})...`);
+
   const single = benchEnvSingle();
   rows.push({ name: 'tomato env steps/s (single env)', value: single, unit: 'steps/s' });
   for (const num of [30, 256]) {
-    const v = benchEnvVector(num);
-    rows.push({ name: `tomato env steps/s (vector, ${num} copies)`, value: v, unit: 'steps/s', reference: 'single env', ratio: v / single });
+    rows.push(withReference({ name: `tomato env steps/s (vector, ${num} copies)`, value: benchEnvVector(num), unit: 'steps/s' }, 'single env', single));
   }
-  // The cpu backend is the reference only for the small network: on the paper's 4×512 one it
-  // needs minutes per measurement.
-  const small = benchLearner([64, 64], 128);
-  await initBackend('cpu');
-  const smallCpu = benchLearner([64, 64], 128);
-  await initBackend('wasm');
-  rows.push({ name: 'PPO learner samples/s (tomato, 2×64, minibatch 128)', value: small, unit: 'samples/s', reference: 'tfjs cpu backend', ratio: small / smallCpu });
-  rows.push({ name: 'PPO learner samples/s (tomato, paper 4×512, minibatch 128)', value: benchLearner([512, 512, 512, 512], 128), unit: 'samples/s' });
-  rows.push({ name: 'PPO end-to-end env steps/s (tomato, 2×64)', value: benchEndToEnd([64, 64]), unit: 'steps/s' });
-  if (!quick) rows.push({ name: 'PPO end-to-end env steps/s (tomato, paper 4×512)', value: benchEndToEnd([512, 512, 512, 512]), unit: 'steps/s' });
-  rows.push({ name: 'matmul 512×512 GFLOP/s', value: benchMatmul(512), unit: 'GFLOP/s' });
 
-  const header = ['benchmark', 'value', 'reference', 'ratio'];
-  const body = rows.map((r) => [r.name, `${r.value >= 100 ? Math.round(r.value).toLocaleString('en-US') : r.value.toFixed(2)} ${r.unit}`, r.reference ?? '-', r.ratio === undefined ? '-' : `${r.ratio.toFixed(2)}×`]);
+  const learnerSmall = benchLearner([64, 64], 128);
+  const learnerPaper = benchLearner([512, 512, 512, 512], 128);
+  const e2eSmall = benchEndToEnd([64, 64], quick ? 1 : 3);
+  const e2ePaper = quick ? undefined : benchEndToEnd([512, 512, 512, 512], 2);
+  const matmul = benchMatmul(512);
+  // The same hot paths on TensorFlow.js's own kernels, when the native ones are in use.
+  const tfjs = native.active
+    ? withTfjsKernels(() => ({ learnerSmall: benchLearner([64, 64], 128), learnerPaper: benchLearner([512, 512, 512, 512], 128), matmul: benchMatmul(512) }))
+    : null;
+
+  console.error('measuring the PyTorch reference...');
+  const torch = runTorchReference();
+  const ref = torch.ok ? torch.ref : null;
+  const torchName = (what: string, threads?: number) => `PyTorch ${what}${threads ? `, ${threads} thread${threads > 1 ? 's' : ''}` : ''}`;
+
+  rows.push(withReference({ name: 'PPO learner samples/s (tomato, 2×64, minibatch 128)', value: learnerSmall, unit: 'samples/s' }, torchName('learner', ref?.learner['2x64']?.threads), ref?.learner['2x64']?.samplesPerSec));
+  rows.push(withReference({ name: 'PPO learner samples/s (tomato, paper 4×512, minibatch 128)', value: learnerPaper, unit: 'samples/s' }, torchName('learner', ref?.learner['4x512']?.threads), ref?.learner['4x512']?.samplesPerSec));
+  rows.push(withReference({ name: 'PPO end-to-end env steps/s (tomato, 2×64)', value: e2eSmall, unit: 'steps/s' }, torchName('PPO', ref?.ppo['2x64']?.threads), ref?.ppo['2x64']?.stepsPerSec));
+  if (e2ePaper !== undefined) {
+    rows.push(withReference({ name: 'PPO end-to-end env steps/s (tomato, paper 4×512)', value: e2ePaper, unit: 'steps/s' }, torchName('PPO', ref?.ppo['4x512']?.threads), ref?.ppo['4x512']?.stepsPerSec));
+  }
+  rows.push(withReference({ name: 'matmul 512×512 GFLOP/s', value: matmul, unit: 'GFLOP/s' }, torchName('matmul', ref?.matmul512.threads), ref?.matmul512.gflops));
+  if (tfjs) {
+    const tfjsRef = 'same, native kernels';
+    rows.push(withReference({ name: 'PPO learner samples/s (2×64), TensorFlow.js wasm kernels', value: tfjs.learnerSmall, unit: 'samples/s' }, tfjsRef, learnerSmall));
+    rows.push(withReference({ name: 'PPO learner samples/s (4×512), TensorFlow.js wasm kernels', value: tfjs.learnerPaper, unit: 'samples/s' }, tfjsRef, learnerPaper));
+    rows.push(withReference({ name: 'matmul 512×512 GFLOP/s, TensorFlow.js wasm kernels', value: tfjs.matmul, unit: 'GFLOP/s' }, tfjsRef, matmul));
+  }
+
+  const header = ['benchmark', 'value', 'reference', 'reference value', 'ratio'];
+  const body = rows.map((r) => [r.name, fmt(r.value, r.unit), r.reference ?? '-', r.referenceValue === undefined ? '-' : fmt(r.referenceValue, r.unit), r.ratio === undefined ? '-' : `${r.ratio.toFixed(2)}×`]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (c: string[]) => '| ' + c.map((x, i) => x.padEnd(widths[i]!)).join(' | ') + ' |';
-  console.log(`backend: ${currentBackend()}, node ${process.version}, ${quick ? 'quick' : 'full'} run`);
+  console.log(`backend: ${currentBackend()} (${kernels}), node ${process.version}, ${quick ? 'quick' : 'full'} run`);
+  console.log(torch.ok ? `reference: PyTorch ${torch.ref.torch} (${torch.python}; BLAS ${torch.ref.blas}${torch.ref.openblasCoretype ? `, OPENBLAS_CORETYPE=${torch.ref.openblasCoretype}` : ''})` : `reference unavailable: ${torch.reason}`);
   console.log([line(header), '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|', ...body.map(line)].join('\n'));
-  writeFileSync('bench-results.json', JSON.stringify({ date: new Date().toISOString(), node: process.version, rows }, null, 2) + '\n');
+  writeFileSync(
+    'bench-results.json',
+    JSON.stringify({ date: new Date().toISOString(), node: process.version, quick, kernels: native, reference: torch.ok ? { python: torch.python, ...torch.ref } : { unavailable: torch.reason }, rows }, null, 2) + '\n',
+  );
 }
 
 await main();

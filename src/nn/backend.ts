@@ -3,11 +3,13 @@
  * project reaches tensors through `tf` re-exported here, so that a faster kernel or backend can be
  * registered in one place.
  *
- * In Node we use the WebAssembly backend (tfjs-node cannot be installed offline); the pure-JS `cpu`
+ * In Node we use the WebAssembly backend (tfjs-node cannot be installed offline), with the native
+ * kernels of nn/native.ts registered on it when the optional addon is built; the pure-JS `cpu`
  * backend is the fallback, and browsers may pick WebGL or WebGPU.
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
+import { installNativeKernels } from './native.js';
 
 export { tf };
 export type Tensor = tf.Tensor;
@@ -50,6 +52,9 @@ export async function initBackend(name?: BackendName): Promise<BackendName> {
       await tf.setBackend('cpu');
     }
     await tf.ready();
+    // Native GEMM and fused kernels for the wasm backend when the optional addon is built
+    // (GOODHART_NATIVE=0 keeps TensorFlow.js's own kernels).
+    if (tf.getBackend() === 'wasm') installNativeKernels();
     return tf.getBackend() as BackendName;
   })();
   return initialised;

@@ -1,9 +1,16 @@
 /**
- * A dense (affine) layer op with a hand-written gradient. The wasm backend multiplies plain
- * matrices about ten times faster than it multiplies with a transposed operand, and the default
- * MatMul gradient uses the transposed forms; transposing explicitly first is far cheaper.
+ * Dense (affine) layers, optionally with their activation fused.
+ *
+ * With the native kernels (nn/native.ts) a layer is one kernel forward and one backward, whatever
+ * its activation. Without them it is TensorFlow.js's matMul + add (+ activation) with a
+ * hand-written gradient: the wasm backend multiplies plain matrices about ten times faster than it
+ * multiplies with a transposed operand, and the default MatMul gradient uses the transposed forms,
+ * so transposing explicitly first is far cheaper there.
  */
 import { tf, type Tensor2D, type Tensor1D } from './backend.js';
+import { activeNative, DENSE_KERNEL, NATIVE_ACT } from './native.js';
+
+export type DenseActivation = 'tanh' | 'relu' | 'leaky_relu' | 'linear';
 
 const denseOp = tf.customGrad((...args: unknown[]) => {
   const [x, w, b, save] = args as [Tensor2D, Tensor2D, Tensor1D, (ts: tf.Tensor[]) => void];
@@ -17,7 +24,28 @@ const denseOp = tf.customGrad((...args: unknown[]) => {
   return { value, gradFunc };
 });
 
+export function applyActivation(x: Tensor2D, activation: DenseActivation, leakySlope = 0.01): Tensor2D {
+  switch (activation) {
+    case 'tanh':
+      return tf.tanh(x);
+    case 'relu':
+      return tf.relu(x);
+    case 'leaky_relu':
+      return tf.leakyRelu(x, leakySlope);
+    case 'linear':
+      return x;
+  }
+}
+
 /** x [batch, in] · w [in, out] + b [out]. */
 export function dense(x: Tensor2D, w: Tensor2D, b: Tensor1D): Tensor2D {
-  return denseOp(x, w, b) as Tensor2D;
+  return denseAct(x, w, b, 'linear');
+}
+
+/** activation(x · w + b), fused into one kernel when the native kernels are active. */
+export function denseAct(x: Tensor2D, w: Tensor2D, b: Tensor1D, activation: DenseActivation, leakySlope = 0.01): Tensor2D {
+  if (activeNative() && x.dtype === 'float32') {
+    return tf.engine().runKernel(DENSE_KERNEL, { x, w, b }, { act: NATIVE_ACT[activation], alpha: activation === 'leaky_relu' ? leakySlope : 0 }) as Tensor2D;
+  }
+  return applyActivation(denseOp(x, w, b) as Tensor2D, activation, leakySlope);
 }

@@ -9,6 +9,8 @@
  */
 import { tf, type Tensor2D, type Tensor1D } from './backend.js';
 import { digamma, lbeta } from './special.js';
+import { activeNative } from './native.js';
+import { CATEGORICAL_ENTROPY, CATEGORICAL_KL, CATEGORICAL_LOGP } from './fused.js';
 import type { Rng } from '../util/rng.js';
 
 export type DistKind = 'categorical' | 'diag_gaussian' | 'beta';
@@ -39,7 +41,13 @@ export class Categorical implements ActionDistribution {
     return this.n;
   }
 
+  // With the native kernels each of logProb, entropy and kl is one fused kernel (nn/fused.ts).
+  private fused(logits: Tensor2D, ...others: Tensor2D[]): boolean {
+    return activeNative() !== null && logits.dtype === 'float32' && others.every((t) => t.dtype === 'float32');
+  }
+
   logProb(logits: Tensor2D, actions: Tensor2D): Tensor1D {
+    if (this.fused(logits, actions) && actions.rank === 2) return tf.engine().runKernel(CATEGORICAL_LOGP, { logits, actions }, {}) as Tensor1D;
     return tf.tidy(() => {
       const idx = tf.cast(tf.reshape(actions, [-1]), 'int32') as Tensor1D;
       return tf.sum(tf.mul(tf.logSoftmax(logits), tf.oneHot(idx, this.n)), 1) as Tensor1D;
@@ -47,6 +55,7 @@ export class Categorical implements ActionDistribution {
   }
 
   entropy(logits: Tensor2D): Tensor1D {
+    if (this.fused(logits)) return tf.engine().runKernel(CATEGORICAL_ENTROPY, { logits }, {}) as Tensor1D;
     return tf.tidy(() => {
       const logp = tf.logSoftmax(logits);
       return tf.neg(tf.sum(tf.mul(tf.exp(logp), logp), 1)) as Tensor1D;
@@ -54,6 +63,9 @@ export class Categorical implements ActionDistribution {
   }
 
   kl(p: Tensor2D, q: Tensor2D): Tensor1D {
+    if (this.fused(p, q) && p.rank === 2 && q.rank === 2 && p.shape[0] === q.shape[0] && p.shape[1] === q.shape[1]) {
+      return tf.engine().runKernel(CATEGORICAL_KL, { p, q }, {}) as Tensor1D;
+    }
     return tf.tidy(() => {
       const logp = tf.logSoftmax(p);
       return tf.sum(tf.mul(tf.exp(logp), tf.sub(logp, tf.logSoftmax(q))), 1) as Tensor1D;

@@ -1,11 +1,11 @@
 /** Multi-layer perceptrons built from our dense op, with seeded initialisation. */
 import { tf, type Tensor2D, type Tensor1D } from './backend.js';
-import { dense } from './dense.js';
+import { dense, denseAct, applyActivation, type DenseActivation } from './dense.js';
 import { initBias, initWeight, type Initializer } from './init.js';
 import type { ParamSet } from './params.js';
 import type { Rng } from '../util/rng.js';
 
-export type Activation = 'tanh' | 'relu' | 'leaky_relu' | 'linear';
+export type Activation = DenseActivation;
 export const ACTIVATIONS: readonly Activation[] = ['tanh', 'relu', 'leaky_relu', 'linear'];
 
 export interface MlpConfig {
@@ -19,18 +19,7 @@ export interface MlpConfig {
   outputInit: Initializer;
 }
 
-export function applyActivation(x: Tensor2D, activation: Activation, leakySlope = 0.01): Tensor2D {
-  switch (activation) {
-    case 'tanh':
-      return tf.tanh(x);
-    case 'relu':
-      return tf.relu(x);
-    case 'leaky_relu':
-      return tf.leakyRelu(x, leakySlope);
-    case 'linear':
-      return x;
-  }
-}
+export { applyActivation };
 
 export class Mlp {
   private readonly weights: Tensor2D[] = [];
@@ -59,7 +48,7 @@ export class Mlp {
   trunk(x: Tensor2D): Tensor2D {
     let h = x;
     for (let i = 0; i + 1 < this.weights.length; i++) {
-      h = applyActivation(dense(h, this.weights[i]!, this.biases[i]!), this.config.activation, this.config.leakySlope);
+      h = denseAct(h, this.weights[i]!, this.biases[i]!, this.config.activation, this.config.leakySlope);
     }
     return h;
   }

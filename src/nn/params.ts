@@ -14,7 +14,8 @@ export class ParamSet {
 
   add(name: string, shape: number[], data: Float32Array, trainable = true): Variable {
     if (this.vars.has(name)) throw new Error(`parameter "${name}" is defined twice`);
-    const v = tf.variable(tf.tensor(data, shape, 'float32'), trainable, `${name}_${uniqueSuffix()}`);
+    // tidy disposes the initial tensor, so the variable is the only owner of its memory.
+    const v = tf.tidy(() => tf.variable(tf.tensor(data, shape, 'float32'), trainable, `${name}_${uniqueSuffix()}`));
     this.vars.set(name, v);
     return v;
   }
@@ -54,7 +55,7 @@ export class ParamSet {
   /** Overwrites parameters from `values`; every parameter must be present with a matching shape. */
   write(values: ReadonlyMap<string, NamedArray>, context = 'weights'): void {
     this.checkCompatible(values, context);
-    for (const [name, v] of this.vars) v.assign(tf.tensor(values.get(name)!.data, v.shape, 'float32'));
+    for (const [name, v] of this.vars) tf.tidy(() => v.assign(tf.tensor(values.get(name)!.data, v.shape, 'float32')));
   }
 
   /** Throws, naming the parameter, unless `values` holds every parameter with the right shape; changes nothing. */

@@ -1,0 +1,271 @@
+// N-API bindings. Every tensor argument is a byte offset into one ArrayBuffer (the memory of the
+// TensorFlow.js wasm backend, or any buffer in tests); offsets and extents are bounds-checked.
+#include <node_api.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "kernels.h"
+#include "optim.h"
+#include "pool.h"
+
+namespace {
+
+struct Args {
+  napi_env env;
+  size_t argc = 16;
+  napi_value argv[16];
+  bool failed = false;
+  uint8_t* heap = nullptr;
+  size_t heap_bytes = 0;
+
+  Args(napi_env e, napi_callback_info info) : env(e) { napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr); }
+
+  bool fail(const char* msg) {
+    if (!failed) napi_throw_range_error(env, nullptr, msg);
+    failed = true;
+    return false;
+  }
+  bool need(size_t n) { return argc >= n || fail("native: too few arguments"); }
+  bool buffer(size_t i) {
+    void* data = nullptr;
+    bool is_ab = false;
+    if (napi_is_arraybuffer(env, argv[i], &is_ab) != napi_ok || !is_ab) return fail("native: expected an ArrayBuffer");
+    napi_get_arraybuffer_info(env, argv[i], &data, &heap_bytes);
+    heap = static_cast<uint8_t*>(data);
+    return true;
+  }
+  double num(size_t i) {
+    double v = 0;
+    if (napi_get_value_double(env, argv[i], &v) != napi_ok) fail("native: expected a number");
+    return v;
+  }
+  int64_t i64(size_t i) {
+    double v = num(i);
+    if (!(v == std::floor(v)) || std::fabs(v) > 9.0e15) fail("native: expected an integer");
+    return static_cast<int64_t>(v);
+  }
+  bool flag(size_t i) {
+    bool v = false;
+    if (napi_get_value_bool(env, argv[i], &v) != napi_ok) fail("native: expected a boolean");
+    return v;
+  }
+  // A float32 region of `count` elements at byte offset `off`; null when off < 0 and optional.
+  float* region(int64_t off, int64_t count, bool optional = false) {
+    if (off < 0 && optional) return nullptr;
+    if (off < 0 || off % 4 != 0 || count < 0 || (uint64_t)off + (uint64_t)count * 4 > heap_bytes) {
+      fail("native: tensor region outside the buffer");
+      return nullptr;
+    }
+    return reinterpret_cast<float*>(heap + off);
+  }
+  // A Float64Array argument.
+  const double* f64(size_t i, size_t* length) {
+    napi_typedarray_type type;
+    void* data = nullptr;
+    bool is_ta = false;
+    if (napi_is_typedarray(env, argv[i], &is_ta) != napi_ok || !is_ta) {
+      fail("native: expected a Float64Array");
+      return nullptr;
+    }
+    napi_get_typedarray_info(env, argv[i], &type, length, &data, nullptr, nullptr);
+    if (type != napi_float64_array) {
+      fail("native: expected a Float64Array");
+      return nullptr;
+    }
+    return static_cast<const double*>(data);
+  }
+};
+
+napi_value undefined(napi_env env) {
+  napi_value u;
+  napi_get_undefined(env, &u);
+  return u;
+}
+
+napi_value make_number(napi_env env, double v) {
+  napi_value r;
+  napi_create_double(env, v, &r);
+  return r;
+}
+
+napi_value make_string(napi_env env, const char* s) {
+  napi_value r;
+  napi_create_string_utf8(env, s, NAPI_AUTO_LENGTH, &r);
+  return r;
+}
+
+// info() -> { isa, threads, isas }
+napi_value Info(napi_env env, napi_callback_info) {
+  napi_value obj, isas;
+  napi_create_object(env, &obj);
+  napi_set_named_property(env, obj, "isa", make_string(env, gh::isa_name()));
+  napi_set_named_property(env, obj, "threads", make_number(env, gh::pool_threads()));
+  napi_create_array(env, &isas);
+  const char* current = gh::isa_name();
+  uint32_t n = 0;
+  for (const char* name : {"avx512", "avx2", "generic"}) {
+    if (gh::set_isa(name)) napi_set_element(env, isas, n++, make_string(env, name));
+  }
+  gh::set_isa(current);
+  napi_set_named_property(env, obj, "isas", isas);
+  return obj;
+}
+
+// setThreads(n)
+napi_value SetThreads(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  if (!a.need(1)) return nullptr;
+  int64_t n = a.i64(0);
+  if (a.failed) return nullptr;
+  gh::pool_set_threads((int)n);
+  return make_number(env, gh::pool_threads());
+}
+
+// setIsa(name) -> boolean
+napi_value SetIsa(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  if (!a.need(1)) return nullptr;
+  char name[32] = {0};
+  size_t len = 0;
+  if (napi_get_value_string_utf8(env, a.argv[0], name, sizeof(name), &len) != napi_ok) {
+    a.fail("native: expected a string");
+    return nullptr;
+  }
+  napi_value r;
+  napi_get_boolean(env, gh::set_isa(name), &r);
+  return r;
+}
+
+// gemm(heap, aOff, bOff, cOff, batch, m, n, k, transA, transB, aBatched, bBatched, biasOff, act, alpha)
+napi_value Gemm(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  if (!a.need(15) || !a.buffer(0)) return nullptr;
+  const int64_t aoff = a.i64(1), boff = a.i64(2), coff = a.i64(3), batch = a.i64(4), m = a.i64(5), n = a.i64(6), k = a.i64(7);
+  const bool ta = a.flag(8), tb = a.flag(9), ab = a.flag(10), bb = a.flag(11);
+  const int64_t biasoff = a.i64(12), act = a.i64(13);
+  const float alpha = (float)a.num(14);
+  if (a.failed) return nullptr;
+  if (batch < 0 || m < 0 || n < 0 || k < 0 || m > INT32_MAX || n > INT32_MAX || k > INT32_MAX || act < 0 || act > 6) {
+    a.fail("native: bad gemm dimensions");
+    return nullptr;
+  }
+  const float* pa = a.region(aoff, (ab ? batch : 1) * m * k);
+  const float* pb = a.region(boff, (bb ? batch : 1) * k * n);
+  float* pc = a.region(coff, batch * m * n);
+  const float* bias = a.region(biasoff, n, true);
+  if (a.failed) return nullptr;
+  if (batch == 0) return undefined(env);
+  gh::View va = ta ? gh::View{pa, 1, m} : gh::View{pa, k, 1};
+  gh::View vb = tb ? gh::View{pb, 1, k} : gh::View{pb, n, 1};
+  gh::gemm_batched((int)batch, (int)m, (int)n, (int)k, va, ab ? m * k : 0, vb, bb ? k * n : 0, pc, bias, (int)act, alpha);
+  return undefined(env);
+}
+
+// denseBackward(heap, xOff, wOff, yOff, dyOff, dxOff, dwOff, dbOff, m, k, n, act, alpha)
+napi_value DenseBackward(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  if (!a.need(13) || !a.buffer(0)) return nullptr;
+  const int64_t xo = a.i64(1), wo = a.i64(2), yo = a.i64(3), dyo = a.i64(4), dxo = a.i64(5), dwo = a.i64(6), dbo = a.i64(7);
+  const int64_t m = a.i64(8), k = a.i64(9), n = a.i64(10), act = a.i64(11);
+  const float alpha = (float)a.num(12);
+  if (a.failed) return nullptr;
+  if (m < 0 || n < 0 || k < 0 || m > INT32_MAX || n > INT32_MAX || k > INT32_MAX || act < 0 || act > 6) {
+    a.fail("native: bad dense dimensions");
+    return nullptr;
+  }
+  const float* x = a.region(xo, m * k);
+  const float* w = a.region(wo, k * n);
+  const float* y = a.region(yo, m * n);
+  const float* dy = a.region(dyo, m * n);
+  float* dx = a.region(dxo, m * k, true);
+  float* dw = a.region(dwo, k * n, true);
+  float* db = a.region(dbo, n, true);
+  if (a.failed) return nullptr;
+  gh::dense_backward((int)m, (int)n, (int)k, x, w, y, dy, dx, dw, db, (int)act, alpha);
+  return undefined(env);
+}
+
+// adam(heap, table: Float64Array [pOff, gOff, mOff, vOff, size]*, hyper: Float64Array [b1, 1-b1, b2, 1-b2, c2, eps, step, scale, useScale])
+napi_value Adam(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  if (!a.need(3) || !a.buffer(0)) return nullptr;
+  size_t tl = 0, hl = 0;
+  const double* table = a.f64(1, &tl);
+  const double* hy = a.f64(2, &hl);
+  if (a.failed) return nullptr;
+  if (tl % 5 != 0 || hl < 9) {
+    a.fail("native: bad adam table");
+    return nullptr;
+  }
+  std::vector<gh::AdamTensor> ts;
+  for (size_t i = 0; i < tl; i += 5) {
+    const int64_t n = (int64_t)table[i + 4];
+    gh::AdamTensor t{a.region((int64_t)table[i], n), a.region((int64_t)table[i + 1], n), a.region((int64_t)table[i + 2], n),
+                     a.region((int64_t)table[i + 3], n), n};
+    if (a.failed) return nullptr;
+    ts.push_back(t);
+  }
+  gh::AdamHyper h{(float)hy[0], (float)hy[1], (float)hy[2], (float)hy[3], (float)hy[4], (float)hy[5], (float)hy[6], (float)hy[7], hy[8] != 0};
+  gh::adam(ts, h);
+  return undefined(env);
+}
+
+bool read_table(Args& a, size_t i, std::vector<float*>& data, std::vector<int64_t>& sizes) {
+  size_t tl = 0;
+  const double* table = a.f64(i, &tl);
+  if (a.failed) return false;
+  if (tl % 2 != 0) return a.fail("native: bad tensor table");
+  for (size_t j = 0; j < tl; j += 2) {
+    const int64_t n = (int64_t)table[j + 1];
+    float* p = a.region((int64_t)table[j], n);
+    if (a.failed) return false;
+    data.push_back(p);
+    sizes.push_back(n);
+  }
+  return true;
+}
+
+// sumSquares(heap, table: Float64Array [off, size]*) -> number (float64)
+napi_value SumSquares(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  if (!a.need(2) || !a.buffer(0)) return nullptr;
+  std::vector<float*> data;
+  std::vector<int64_t> sizes;
+  if (!read_table(a, 1, data, sizes)) return nullptr;
+  std::vector<const float*> cdata(data.begin(), data.end());
+  return make_number(env, gh::sum_squares(cdata, sizes));
+}
+
+// scale(heap, table: Float64Array [off, size]*, s): x ← x·s in float32
+napi_value Scale(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  if (!a.need(3) || !a.buffer(0)) return nullptr;
+  std::vector<float*> data;
+  std::vector<int64_t> sizes;
+  if (!read_table(a, 1, data, sizes)) return nullptr;
+  const float s = (float)a.num(2);
+  if (a.failed) return nullptr;
+  gh::scale(data, sizes, s);
+  return undefined(env);
+}
+
+}  // namespace
+
+NAPI_MODULE_INIT() {
+  const napi_property_descriptor props[] = {
+      {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"setIsa", nullptr, SetIsa, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"gemm", nullptr, Gemm, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"denseBackward", nullptr, DenseBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"adam", nullptr, Adam, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"sumSquares", nullptr, SumSquares, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"scale", nullptr, Scale, nullptr, nullptr, nullptr, napi_default, nullptr},
+  };
+  napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+  return exports;
+}
