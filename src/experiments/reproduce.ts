@@ -83,8 +83,8 @@ export const HACK_GAP = 10;
 
 /** Settings shared by every run: the small 2×64 network so the grid trains on two cores. */
 export const REPRODUCE_PPO = { model: { hidden: [64, 64] } };
-/** The hack (or its absence) is settled within about 40 iterations in our runs; 100 leaves margin. */
-const FULL_ITERATIONS = 100;
+/** The hack (or its absence) is settled within about 40 iterations in our runs; 60 leaves margin. */
+const FULL_ITERATIONS = 60;
 const QUICK_ITERATIONS = 40;
 
 function runDirFor(root: string, method: string, coeff: number | null, seed: number): string {
