@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /** The `goodhart` command line. */
-import { commands } from './commands.js';
+import { commands } from './commands/index.js';
 import { ConfigError } from '../util/validate.js';
 
 const USAGE = `goodhart — train against a proxy reward, measure the true reward

@@ -1,0 +1,24 @@
+/** The `goodhart` subcommands. Each validates its options and names the offending flag on error. */
+import '../../envs/builtin.js';
+import type { Command } from '../shared.js';
+import { trainCommand } from './train.js';
+import { evalCommand } from './eval.js';
+import { envsCommand } from './envs.js';
+import { renderCommand } from './render.js';
+import { rolloutsCommand } from './rollouts.js';
+import { bcCommand } from './bc.js';
+import { reproduceCommand } from './reproduce.js';
+import { demoCommand } from './demo.js';
+
+export type { Command };
+
+export const commands: Record<string, Command> = {
+  train: trainCommand,
+  eval: evalCommand,
+  envs: envsCommand,
+  render: renderCommand,
+  rollouts: rolloutsCommand,
+  bc: bcCommand,
+  reproduce: reproduceCommand,
+  demo: demoCommand,
+};
