@@ -10,3 +10,4 @@ export * from './rollouts.js';
 export * from './bc-run.js';
 export * from './reproduce.js';
 export * from './job-pool.js';
+export * from './curves.js';

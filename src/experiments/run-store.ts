@@ -37,7 +37,9 @@ export class RunDir {
 
   readConfig(): RunConfig {
     if (!this.exists()) throw new Error(`${this.path} is not a run directory (no config.json)`);
-    return JSON.parse(readFileSync(this.configPath, 'utf8')) as RunConfig;
+    const raw = JSON.parse(readFileSync(this.configPath, 'utf8')) as Partial<RunConfig>;
+    // Runs written before ORPO existed have no algo fields: they are PPO runs.
+    return { algo: 'ppo', basePolicies: [], orpo: null, ...raw } as RunConfig;
   }
 
   writeConfig(config: RunConfig): void {

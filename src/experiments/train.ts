@@ -11,6 +11,7 @@ import { atomicWriteJson } from '../util/fs.js';
 import { meanSe, type MeanSe } from '../util/stats.js';
 import { ProgressBar } from '../util/progress.js';
 import { RunDir } from './run-store.js';
+import { writeCurves } from './curves.js';
 import { resolveRunConfig, envFactory, type RunConfig } from './run-config.js';
 import { loadRunPolicy } from './evaluate.js';
 import { snapshotBasePolicies, measureCoeffScale, basePolicyDir } from './base-policies.js';
@@ -159,6 +160,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       finishedAt: new Date().toISOString(),
     };
     dir.writeSummary(summary as unknown as Record<string, unknown>);
+    writeCurves(dir.path);
     return { status: 'finished', summary };
   } finally {
     process.off('SIGINT', onSignal);

@@ -20,7 +20,7 @@ before(() => {
 test('help lists the commands', () => {
   const r = cli('--help');
   assert.equal(r.code, 0);
-  for (const c of ['train', 'eval', 'envs', 'render', 'demo']) assert.match(r.out, new RegExp(`\\b${c}\\b`));
+  for (const c of ['train', 'eval', 'envs', 'render', 'plot', 'rollouts', 'bc', 'reproduce', 'demo']) assert.match(r.out, new RegExp(`\\b${c}\\b`));
 });
 
 test('bad options are refused with the flag and the allowed values named', () => {
@@ -68,6 +68,10 @@ test('train, eval and render a run end to end', () => {
   const t = cli('train', '--env', 'tomato', '--reward', 'proxy', '--seed', '2', '--iterations', '2', '--config', config, '--out', out, '--quiet');
   assert.equal(t.code, 0, t.err);
   assert.match(t.out, /proxy return [\d.]+ ± [\d.]+, true return [\d.]+ ± [\d.]+/);
+  for (const f of ['curves.svg', 'curves.png']) assert.ok(existsSync(join(out, f)), `a finished run has ${f}`);
+  const p = cli('plot', '--run', out);
+  assert.equal(p.code, 0, p.err);
+  assert.match(p.out, /curves\.svg/);
   const again = cli('train', '--env', 'tomato', '--reward', 'proxy', '--seed', '2', '--iterations', '2', '--config', config, '--out', out, '--quiet');
   assert.equal(again.code, 1);
   assert.match(again.err, /never overwritten/);

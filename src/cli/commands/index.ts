@@ -9,6 +9,7 @@ import { rolloutsCommand } from './rollouts.js';
 import { bcCommand } from './bc.js';
 import { reproduceCommand } from './reproduce.js';
 import { demoCommand } from './demo.js';
+import { plotCommand } from './plot.js';
 
 export type { Command };
 
@@ -17,6 +18,7 @@ export const commands: Record<string, Command> = {
   eval: evalCommand,
   envs: envsCommand,
   render: renderCommand,
+  plot: plotCommand,
   rollouts: rolloutsCommand,
   bc: bcCommand,
   reproduce: reproduceCommand,
