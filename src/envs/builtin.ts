@@ -4,8 +4,10 @@
  */
 import { registerEnv } from './registry.js';
 import { tomatoEnvSpec } from './tomato/index.js';
+import { glucoseEnvSpec } from './glucose/index.js';
+import { pandemicEnvSpec } from './pandemic/index.js';
 
-export const BUILTIN_ENV_SPECS = [tomatoEnvSpec] as const;
+export const BUILTIN_ENV_SPECS = [tomatoEnvSpec, glucoseEnvSpec, pandemicEnvSpec] as const;
 
 /** Idempotent: registering the same spec objects twice is a no-op. */
 export function registerBuiltinEnvs(): void {

@@ -6,3 +6,4 @@ export * from './checker.js';
 export * from './builtin.js';
 export * as tomato from './tomato/index.js';
 export { TomatoEnv, type TomatoConfig } from './tomato/index.js';
+export * as glucose from './glucose/index.js';
