@@ -184,6 +184,30 @@ struct Scratch {
   ~Scratch() { std::free(p); }
 };
 
+void epilogue(float* c, int64_t ldc, int rows, int cols, int j0, const float* bias, int act, float alpha);
+
+// C[mc×nc] (=|+=) packed A block [mc×kc] · packed B panel [kc×nc], tile by tile.
+template <int MR, int NR, Ukr U>
+void macro_kernel(int mc, int nc, int kc, const float* ap, const float* bp, float* c, int64_t ldc, bool first) {
+  alignas(64) float tile[MR * NR];
+  for (int jr = 0; jr < nc; jr += NR) {
+    const int nr = std::min(NR, nc - jr);
+    const float* bpanel = bp + (size_t)jr * kc;
+    for (int ir = 0; ir < mc; ir += MR) {
+      const int mr = std::min(MR, mc - ir);
+      float* cij = c + (int64_t)ir * ldc + jr;
+      const float* apanel = ap + (size_t)ir * kc;
+      if (mr == MR && nr == NR) {
+        U(kc, apanel, bpanel, cij, ldc, first);
+      } else {
+        U(kc, apanel, bpanel, tile, NR, true);
+        for (int r = 0; r < mr; r++)
+          for (int j = 0; j < nr; j++) cij[r * ldc + j] = first ? tile[r * NR + j] : cij[r * ldc + j] + tile[r * NR + j];
+      }
+    }
+  }
+}
+
 template <int MR, int NR, int MC, int NC, Ukr U>
 void gemm_serial(int m, int n, int k, const View& a, const View& b, float* c, int64_t ldc) {
   static thread_local Scratch abuf, bbuf;
@@ -194,33 +218,54 @@ void gemm_serial(int m, int n, int k, const View& a, const View& b, float* c, in
   const int kcmax = std::min(KC, k);
   float* ap = abuf.get((size_t)MC * kcmax);
   float* bp = bbuf.get((size_t)((std::min(NC, n) + NR - 1) / NR) * NR * kcmax);
-  alignas(64) float tile[MR * NR];
   for (int jc = 0; jc < n; jc += NC) {
     const int nc = std::min(NC, n - jc);
     for (int pc = 0; pc < k; pc += KC) {
       const int kc = std::min(KC, k - pc);
-      const bool first = pc == 0;
       for (int jr = 0; jr < nc; jr += NR) pack_b<NR>(b, pc, kc, jc + jr, std::min(NR, nc - jr), bp + (size_t)jr * kc);
       for (int ic = 0; ic < m; ic += MC) {
         const int mc = std::min(MC, m - ic);
         for (int ir = 0; ir < mc; ir += MR) pack_a<MR>(a, ic + ir, std::min(MR, mc - ir), pc, kc, ap + (size_t)ir * kc);
-        for (int jr = 0; jr < nc; jr += NR) {
-          const int nr = std::min(NR, nc - jr);
-          const float* bpanel = bp + (size_t)jr * kc;
-          for (int ir = 0; ir < mc; ir += MR) {
-            const int mr = std::min(MR, mc - ir);
-            float* cij = c + (int64_t)(ic + ir) * ldc + jc + jr;
-            const float* apanel = ap + (size_t)ir * kc;
-            if (mr == MR && nr == NR) {
-              U(kc, apanel, bpanel, cij, ldc, first);
-            } else {
-              U(kc, apanel, bpanel, tile, NR, true);
-              for (int r = 0; r < mr; r++)
-                for (int j = 0; j < nr; j++) cij[r * ldc + j] = first ? tile[r * NR + j] : cij[r * ldc + j] + tile[r * NR + j];
-            }
-          }
-        }
+        macro_kernel<MR, NR, U>(mc, nc, kc, ap, bp, c + (int64_t)ic * ldc + jc, ldc, pc == 0);
       }
+    }
+  }
+}
+
+// The same product on the pool: each B panel is packed once (slivers shared out), then the rows
+// of C are shared out in chunks of whole micro-tiles; several chunks per thread, so a worker that
+// is descheduled (another process on the core) holds up only a small part. Ends with the
+// epilogue (bias, activation) on each chunk's rows.
+template <int MR, int NR, int MC, int NC, Ukr U>
+void gemm_shared(int m, int n, int k, const View& a, const View& b, float* c, int64_t ldc, const float* bias, int act, float alpha) {
+  static thread_local Scratch bbuf;
+  const int threads = pool_threads();
+  const int kcmax = std::min(KC, k);
+  float* bp = bbuf.get((size_t)((std::min(NC, n) + NR - 1) / NR) * NR * kcmax);
+  const int micro_rows = (m + MR - 1) / MR;
+  const int row_chunks = std::min(micro_rows, 4 * threads);
+  for (int jc = 0; jc < n; jc += NC) {
+    const int nc = std::min(NC, n - jc);
+    for (int pc = 0; pc < k; pc += KC) {
+      const int kc = std::min(KC, k - pc);
+      const bool first = pc == 0, last = pc + kc >= k;
+      const int slivers = (nc + NR - 1) / NR;
+      const int pack_chunks = std::min(slivers, 2 * threads);
+      pool_for(pack_chunks, [&](int t) {
+        for (int sl = slivers * t / pack_chunks; sl < slivers * (t + 1) / pack_chunks; sl++)
+          pack_b<NR>(b, pc, kc, jc + sl * NR, std::min(NR, nc - sl * NR), bp + (size_t)sl * NR * kc);
+      });
+      pool_for(row_chunks, [&](int t) {
+        static thread_local Scratch abuf;
+        const int r0 = micro_rows * t / row_chunks * MR, r1 = std::min(m, micro_rows * (t + 1) / row_chunks * MR);
+        float* ap = abuf.get((size_t)MC * kcmax);
+        for (int ic = r0; ic < r1; ic += MC) {
+          const int mc = std::min(MC, r1 - ic);
+          for (int ir = 0; ir < mc; ir += MR) pack_a<MR>(a, ic + ir, std::min(MR, mc - ir), pc, kc, ap + (size_t)ir * kc);
+          macro_kernel<MR, NR, U>(mc, nc, kc, ap, bp, c + (int64_t)ic * ldc + jc, ldc, first);
+        }
+        if (last) epilogue(c + (int64_t)r0 * ldc + jc, ldc, r1 - r0, nc, jc, bias, act, alpha);
+      });
     }
   }
 }
@@ -229,6 +274,7 @@ struct Isa {
   const char* name;
   int mr, nr;
   void (*serial)(int, int, int, const View&, const View&, float*, int64_t);
+  void (*shared)(int, int, int, const View&, const View&, float*, int64_t, const float*, int, float);
   bool (*supported)();
 };
 
@@ -246,10 +292,10 @@ bool has_avx512() {
 
 const Isa kIsas[] = {
 #ifdef GH_X86
-    {"avx512", 8, 32, gemm_serial<8, 32, 128, 1024, ukr_avx512_8x32>, has_avx512},
-    {"avx2", 6, 16, gemm_serial<6, 16, 120, 1024, ukr_avx2_6x16>, has_avx2},
+    {"avx512", 8, 32, gemm_serial<8, 32, 128, 1024, ukr_avx512_8x32>, gemm_shared<8, 32, 128, 1024, ukr_avx512_8x32>, has_avx512},
+    {"avx2", 6, 16, gemm_serial<6, 16, 120, 1024, ukr_avx2_6x16>, gemm_shared<6, 16, 120, 1024, ukr_avx2_6x16>, has_avx2},
 #endif
-    {"generic", 4, 16, gemm_serial<4, 16, 96, 1024, ukr_generic<4, 16>>, always},
+    {"generic", 4, 16, gemm_serial<4, 16, 96, 1024, ukr_generic<4, 16>>, gemm_shared<4, 16, 96, 1024, ukr_generic<4, 16>>, always},
 };
 
 const Isa* pick_default() {
@@ -416,6 +462,10 @@ void gemm(int m, int n, int k, View a, View b, float* c, int64_t ldc, const floa
   if (chunks == 1) {
     isa->serial(m, n, k, a, b, c, ldc);
     epilogue(c, ldc, m, n, 0, bias, act, alpha);
+    return;
+  }
+  if (k > 0 && (m + isa->mr - 1) / isa->mr >= 2 * pool_threads()) {
+    isa->shared(m, n, k, a, b, c, ldc, bias, act, alpha);
     return;
   }
   pool_for(chunks, [&](int t) {

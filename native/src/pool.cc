@@ -29,6 +29,13 @@ struct Pool {
   int workers = 0;
   int threads = 1;
   std::chrono::microseconds spin{100};
+  // When the caller had to wait long for a worker's chunk (another process had the core), the
+  // pool stays serial for a while, twice as long after each such wait in a row (0.1 s to 3.2 s):
+  // a descheduled worker costs a time slice, far more than it saves. Results never depend on it.
+  std::chrono::steady_clock::time_point serial_until{};
+  std::chrono::microseconds max_wait{300};
+  std::chrono::milliseconds backoff{100};
+  static constexpr std::chrono::milliseconds kMinBackoff{100}, kMaxBackoff{3200};
 
   void work() {
     t_in_pool = true;
@@ -94,7 +101,7 @@ void pool_set_threads(int n) {
 void pool_for(int chunks, const std::function<void(int)>& fn) {
   Pool& p = pool();
   std::unique_lock<std::mutex> lock(p.call_mu, std::defer_lock);
-  if (chunks <= 1 || p.threads <= 1 || t_in_pool || !lock.try_lock()) {
+  if (chunks <= 1 || p.threads <= 1 || t_in_pool || !lock.try_lock() || std::chrono::steady_clock::now() < p.serial_until) {
     for (int i = 0; i < chunks; i++) fn(i);
     return;
   }
@@ -113,10 +120,24 @@ void pool_for(int chunks, const std::function<void(int)>& fn) {
     p.generation.fetch_add(1);
   }
   p.wake.notify_all();
+  const auto work_start = std::chrono::steady_clock::now();
   p.work();
   p.open.store(false);
-  while (p.done.load() != chunks) {
+  bool waited_long = false;
+  if (p.done.load() != chunks) {
+    const auto start = std::chrono::steady_clock::now();
+    while (p.done.load() != chunks) {
+    }
+    const auto end = std::chrono::steady_clock::now();
+    // Long: beyond 300 µs and beyond the time the caller itself worked (a worker finishing its
+    // last chunk of a big product legitimately takes a while).
+    if (end - start > p.max_wait && end - start > start - work_start) {
+      waited_long = true;
+      p.serial_until = end + p.backoff;
+      p.backoff = std::min(p.backoff * 2, Pool::kMaxBackoff);
+    }
   }
+  if (!waited_long) p.backoff = Pool::kMinBackoff;
   while (p.in_job.load() != 0) {
   }
   p.fn = nullptr;

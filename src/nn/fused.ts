@@ -27,15 +27,21 @@ interface Args {
   backend: unknown;
 }
 
-/** log-softmax of row `r` of `z` ([rows, n]) into `out` (float64); returns nothing. */
-function logSoftmaxRow(z: Float32Array, r: number, n: number, out: Float64Array): void {
+/** log-softmax of row `r` of `z` ([rows, n]) into `lp`, and the probabilities into `p` (float64). */
+function logSoftmaxRow(z: Float32Array, r: number, n: number, lp: Float64Array, p: Float64Array): void {
   const base = r * n;
   let max = -Infinity;
   for (let j = 0; j < n; j++) max = Math.max(max, z[base + j]!);
   let s = 0;
-  for (let j = 0; j < n; j++) s += Math.exp(z[base + j]! - max);
-  const lse = max + Math.log(s);
-  for (let j = 0; j < n; j++) out[j] = z[base + j]! - lse;
+  for (let j = 0; j < n; j++) {
+    p[j] = Math.exp(z[base + j]! - max);
+    s += p[j]!;
+  }
+  const logS = Math.log(s);
+  for (let j = 0; j < n; j++) {
+    lp[j] = z[base + j]! - max - logS;
+    p[j] = p[j]! / s;
+  }
 }
 
 function shape2(t: tf.TensorInfo, what: string): [number, number] {
@@ -57,8 +63,9 @@ function logProbForward({ inputs, backend }: Args): tf.TensorInfo {
   const a = b.typedArrayFromHeap(inputs['actions']!);
   const o = b.typedArrayFromHeap(out);
   const lp = new Float64Array(n);
+  const pr = new Float64Array(n);
   for (let r = 0; r < rows; r++) {
-    logSoftmaxRow(z, r, n, lp);
+    logSoftmaxRow(z, r, n, lp, pr);
     const k = actionIndex(a, r, n);
     o[r] = k < 0 ? 0 : lp[k]!;
   }
@@ -74,14 +81,15 @@ function logProbBackward({ inputs, backend }: Args): tf.TensorInfo {
   const dy = b.typedArrayFromHeap(inputs['dy']!);
   const o = b.typedArrayFromHeap(out);
   const lp = new Float64Array(n);
+  const pr = new Float64Array(n);
   for (let r = 0; r < rows; r++) {
     const k = actionIndex(a, r, n);
     if (k < 0) {
       o.fill(0, r * n, (r + 1) * n);
       continue;
     }
-    logSoftmaxRow(z, r, n, lp);
-    for (let j = 0; j < n; j++) o[r * n + j] = dy[r]! * ((j === k ? 1 : 0) - Math.exp(lp[j]!));
+    logSoftmaxRow(z, r, n, lp, pr);
+    for (let j = 0; j < n; j++) o[r * n + j] = dy[r]! * ((j === k ? 1 : 0) - pr[j]!);
   }
   return out;
 }
@@ -93,10 +101,11 @@ function entropyForward({ inputs, backend }: Args): tf.TensorInfo {
   const z = b.typedArrayFromHeap(inputs['logits']!);
   const o = b.typedArrayFromHeap(out);
   const lp = new Float64Array(n);
+  const pr = new Float64Array(n);
   for (let r = 0; r < rows; r++) {
-    logSoftmaxRow(z, r, n, lp);
+    logSoftmaxRow(z, r, n, lp, pr);
     let h = 0;
-    for (let j = 0; j < n; j++) h -= Math.exp(lp[j]!) * lp[j]!;
+    for (let j = 0; j < n; j++) h -= pr[j]! * lp[j]!;
     o[r] = h;
   }
   return out;
@@ -110,12 +119,13 @@ function entropyBackward({ inputs, backend }: Args): tf.TensorInfo {
   const dy = b.typedArrayFromHeap(inputs['dy']!);
   const o = b.typedArrayFromHeap(out);
   const lp = new Float64Array(n);
+  const pr = new Float64Array(n);
   for (let r = 0; r < rows; r++) {
-    logSoftmaxRow(z, r, n, lp);
+    logSoftmaxRow(z, r, n, lp, pr);
     let h = 0;
-    for (let j = 0; j < n; j++) h -= Math.exp(lp[j]!) * lp[j]!;
+    for (let j = 0; j < n; j++) h -= pr[j]! * lp[j]!;
     // ∂H/∂z_j = −p_j (log p_j + H)
-    for (let j = 0; j < n; j++) o[r * n + j] = -dy[r]! * Math.exp(lp[j]!) * (lp[j]! + h);
+    for (let j = 0; j < n; j++) o[r * n + j] = -dy[r]! * pr[j]! * (lp[j]! + h);
   }
   return out;
 }
@@ -130,11 +140,13 @@ function klForward({ inputs, backend }: Args): tf.TensorInfo {
   const o = b.typedArrayFromHeap(out);
   const lp = new Float64Array(n);
   const lq = new Float64Array(n);
+  const pp = new Float64Array(n);
+  const pq = new Float64Array(n);
   for (let r = 0; r < rows; r++) {
-    logSoftmaxRow(p, r, n, lp);
-    logSoftmaxRow(q, r, n, lq);
+    logSoftmaxRow(p, r, n, lp, pp);
+    logSoftmaxRow(q, r, n, lq, pq);
     let kl = 0;
-    for (let j = 0; j < n; j++) kl += Math.exp(lp[j]!) * (lp[j]! - lq[j]!);
+    for (let j = 0; j < n; j++) kl += pp[j]! * (lp[j]! - lq[j]!);
     o[r] = kl;
   }
   return out;
@@ -152,16 +164,17 @@ function klBackward({ inputs, backend }: Args): tf.TensorInfo[] {
   const dq = b.typedArrayFromHeap(dqOut);
   const lp = new Float64Array(n);
   const lq = new Float64Array(n);
+  const pp = new Float64Array(n);
+  const pq = new Float64Array(n);
   for (let r = 0; r < rows; r++) {
-    logSoftmaxRow(p, r, n, lp);
-    logSoftmaxRow(q, r, n, lq);
+    logSoftmaxRow(p, r, n, lp, pp);
+    logSoftmaxRow(q, r, n, lq, pq);
     let kl = 0;
-    for (let j = 0; j < n; j++) kl += Math.exp(lp[j]!) * (lp[j]! - lq[j]!);
+    for (let j = 0; j < n; j++) kl += pp[j]! * (lp[j]! - lq[j]!);
     for (let j = 0; j < n; j++) {
-      const pj = Math.exp(lp[j]!);
       // ∂KL/∂p_j = p_j (log p_j − log q_j − KL); ∂KL/∂q_j = q_j − p_j (as softmax probabilities).
-      dp[r * n + j] = dy[r]! * pj * (lp[j]! - lq[j]! - kl);
-      dq[r * n + j] = dy[r]! * (Math.exp(lq[j]!) - pj);
+      dp[r * n + j] = dy[r]! * pp[j]! * (lp[j]! - lq[j]! - kl);
+      dq[r * n + j] = dy[r]! * (pq[j]! - pp[j]!);
     }
   }
   return [dpOut, dqOut];

@@ -89,10 +89,11 @@ export function rewardTerms({ prev, cur, action, lowerStageIndex, costs = COSTS 
   const cost = costs[index];
   if (cost === undefined) throw new RangeError(`pandemic lowerStage reward: no cost for index ${index} (by ${lowerStageIndex})`);
   return {
-    infection: -critical / n,
-    political: rise === 1 ? -(penalty * penalty) : 0,
-    lowerStage: -cost,
-    smoothStage: -smooth / n,
+    // (+ 0 turns −0 into 0.)
+    infection: -critical / n + 0,
+    political: rise === 1 ? -(penalty * penalty) + 0 : 0,
+    lowerStage: -cost + 0,
+    smoothStage: -smooth / n + 0,
   };
 }
 

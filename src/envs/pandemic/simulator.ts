@@ -445,7 +445,7 @@ export class PandemicSim {
     this.syncLocations(hour, weekday);
     const n = this.numPersons;
     const rng = this.rng;
-    for (let i = 0; i < n; i++) this.stepPerson(rng.int(n), hour, weekday, dayAbs);
+    for (let i = 0; i < n; i++) this.stepPerson(Math.floor(rng.nextU32() * (n / 4294967296)), hour, weekday, dayAbs);
     for (let l = 0; l < this.numLocations; l++) this.contacts(l);
     if (hour === 0) this.dailyUpdate();
     this.aboveThreshold = this.testCounts[COMBINED * 5 + INFECTED]! >= this.options.infectionThreshold;
@@ -498,7 +498,7 @@ export class PandemicSim {
         return;
       }
     }
-    const comply = this.rng.uniform() < this.options.regulationComplianceProb;
+    const comply = this.rng.nextU32() * U32 < this.options.regulationComplianceProb;
     if (comply && (tr === POSITIVE || tr === TEST_CRITICAL) && this.loc[p] !== home && this.sickAtHome) {
       this.enter(p, home);
       return;
@@ -584,14 +584,14 @@ export class PandemicSim {
     for (let s = first; s < first + count; s++) {
       if (!this.rDue[s]) continue;
       const start = city.rStart[s]!;
-      if ((start < 0 || start === this.loc[p]) && rng.uniform() < ROUTINE_START_PROBABILITY) {
+      if ((start < 0 || start === this.loc[p]) && rng.nextU32() * U32 < ROUTINE_START_PROBABILITY) {
         let end: number;
         if (city.rKind[s] === SOCIAL) {
           end = this.socialGatheringLocation(p);
           if (end < 0) continue;
         } else {
           end = city.rEnd[s]!;
-          if (rng.uniform() < city.rExplore[s]!) {
+          if (rng.nextU32() * U32 < city.rExplore[s]!) {
             const type = city.rType[s]!;
             end = city.typeStart[type]! + rng.int(city.typeCount[type]!);
           }
@@ -615,7 +615,7 @@ export class PandemicSim {
    */
   private socialGatheringLocation(p: number): number {
     const ags = this.avoidGathering[this.city.risk[p]!]!;
-    const comply = this.rng.uniform() < this.options.regulationComplianceProb;
+    const comply = this.rng.nextU32() * U32 < this.options.regulationComplianceProb;
     if (comply && ags === 0) return -1;
     const m = this.homes.length;
     if (m === 0) return -1;
@@ -697,8 +697,11 @@ export class PandemicSim {
     }
   }
 
-  /** One contact: the infectious member of the pair (per variant) lowers the other's escape probability. */
-  private applyContact(a: number, b: number): void {
+  /**
+   * One contact between persons a and b: per variant, the infectious member multiplies the other's
+   * probability of escaping infection today by (1 − spread·multiplier) of the infectious one.
+   */
+  applyContact(a: number, b: number): void {
     const la = this.labelA[a]!;
     const lb = this.labelA[b]!;
     const ia = isInfectious(la);
@@ -924,6 +927,12 @@ export class PandemicSim {
     }
   }
 }
+
+/**
+ * 2^-32: frequent Bernoulli draws and person picks use one 32-bit draw instead of the 53-bit
+ * uniform (the resolution is ample for probabilities like 0.9 or 0.99 and for N ≤ 10^5 persons).
+ */
+const U32 = 1 / 4294967296;
 
 const NOOP = 0;
 const BUSY = 1;
