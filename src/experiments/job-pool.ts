@@ -34,7 +34,9 @@ function runOne(job: TrainJob): Promise<void> {
     args.push('--config', inputPath);
   }
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    // Several jobs share the cores: each keeps its native kernels to one thread.
+    const env = { ...process.env, GOODHART_NATIVE_THREADS: process.env['GOODHART_NATIVE_THREADS'] ?? '1' };
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env });
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
     child.on('error', reject);
