@@ -42,6 +42,7 @@ import { InsulinPump } from './pump.js';
 import { GLUCOSE_REWARDS, GLUCOSE_REWARD_NAMES, magniRisk, riskIndex, type GlucoseRewardFn, type GlucoseRewardInput, type GlucoseRewardName } from './rewards.js';
 import { RandomBalancedScenario, type ScenarioState } from './scenario.js';
 import { CgmSensor, type CgmSensorState } from './sensor.js';
+import { configErrorFor, showValue } from '../config-errors.js';
 
 export interface GlucoseConfig {
   /** Virtual patient: adolescent#001-010, adult#001-010, child#001-010. */
@@ -103,30 +104,17 @@ const CONFIG_FIELDS = Object.keys(DEFAULT_GLUCOSE_CONFIG) as (keyof GlucoseConfi
 /** Minutes per environment step. */
 export const GLUCOSE_SAMPLE_TIME = 5;
 
-function show(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'object' && value !== null) {
-    try {
-      return JSON.stringify(value);
-    } catch {
-      return String(value);
-    }
-  }
-  return String(value);
-}
 
-function configError(field: string, value: unknown, allowed: string): Error {
-  return new Error(`GlucoseEnv config: invalid ${field}=${show(value)}; allowed: ${allowed}`);
-}
+const configError = configErrorFor('GlucoseEnv');
 
 /** Fills defaults and checks every field; unknown fields and bad values throw with the field named. */
 export function resolveGlucoseConfig(config: Partial<GlucoseConfig> = {}): GlucoseConfig {
   if (typeof config !== 'object' || config === null || Array.isArray(config)) {
-    throw new Error(`GlucoseEnv config: expected an object, got ${show(config)}`);
+    throw new Error(`GlucoseEnv config: expected an object, got ${showValue(config)}`);
   }
   for (const key of Object.keys(config)) {
     if (!(CONFIG_FIELDS as string[]).includes(key)) {
-      throw new Error(`GlucoseEnv config: unknown field "${key}" (value ${show((config as Record<string, unknown>)[key])}); allowed fields: ${CONFIG_FIELDS.join(', ')}`);
+      throw new Error(`GlucoseEnv config: unknown field "${key}" (value ${showValue((config as Record<string, unknown>)[key])}); allowed fields: ${CONFIG_FIELDS.join(', ')}`);
     }
   }
   const pick = <K extends keyof GlucoseConfig>(k: K): GlucoseConfig[K] => (config[k] === undefined ? DEFAULT_GLUCOSE_CONFIG[k] : (config[k] as GlucoseConfig[K]));
@@ -388,7 +376,7 @@ export class GlucoseEnv implements Env<Float32Array, Float32Array> {
     const ok = (action instanceof Float32Array || action instanceof Float64Array || Array.isArray(action)) && (action as ArrayLike<unknown>).length === 1;
     const v = ok ? (action as ArrayLike<unknown>)[0] : undefined;
     if (typeof v !== 'number' || !(v >= this.actionSpace.low[0]! && v <= this.actionSpace.high[0]!)) {
-      throw new RangeError(`GlucoseEnv.step: invalid action ${show(ArrayBuffer.isView(action) ? Array.from(action as Float32Array) : action)}; allowed: an array of one number in [0, 0.1]`);
+      throw new RangeError(`GlucoseEnv.step: invalid action ${showValue(ArrayBuffer.isView(action) ? Array.from(action as Float32Array) : action)}; allowed: an array of one number in [0, 0.1]`);
     }
     return v;
   }

@@ -40,6 +40,7 @@ import {
   type RewardTerms,
   type RewardWeights,
 } from './rewards.js';
+import { configErrorFor, showValue } from '../config-errors.js';
 
 export interface PandemicConfig {
   /** Persons in the city (ORPO: 500). */
@@ -104,18 +105,8 @@ export const OBS_FEATURE_NAMES = [
 
 export const ACTION_NAMES = ['lower', 'keep', 'raise'] as const;
 
-function show(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
-}
 
-function configError(field: string, value: unknown, allowed: string): Error {
-  return new Error(`PandemicEnv config: invalid ${field}=${show(value)}; allowed: ${allowed}`);
-}
+const configError = configErrorFor('PandemicEnv');
 
 function checkInt(field: string, v: unknown, lo: number, hi: number): void {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) throw configError(field, v, `an integer in ${lo}..${hi}`);
@@ -142,10 +133,10 @@ function resolveWeights(field: string, v: unknown, defaults: RewardWeights): Rew
 
 /** Fills defaults and checks every field; unknown fields and bad values throw with the field named. */
 export function resolvePandemicConfig(config: Partial<PandemicConfig> = {}): PandemicConfig {
-  if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new Error(`PandemicEnv config: expected an object, got ${show(config)}`);
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new Error(`PandemicEnv config: expected an object, got ${showValue(config)}`);
   for (const key of Object.keys(config)) {
     if (!(CONFIG_FIELDS as string[]).includes(key)) {
-      throw new Error(`PandemicEnv config: unknown field "${key}" (value ${show((config as Record<string, unknown>)[key])}); allowed fields: ${CONFIG_FIELDS.join(', ')}`);
+      throw new Error(`PandemicEnv config: unknown field "${key}" (value ${showValue((config as Record<string, unknown>)[key])}); allowed fields: ${CONFIG_FIELDS.join(', ')}`);
     }
   }
   const pick = <K extends keyof PandemicConfig>(k: K): PandemicConfig[K] => (config[k] === undefined ? DEFAULT_PANDEMIC_CONFIG[k] : (config[k] as PandemicConfig[K]));
@@ -353,7 +344,7 @@ export class PandemicEnv implements Env<Float32Array, number> {
     const n = this.actionSpace.n;
     if (typeof action !== 'number' || !Number.isInteger(action) || action < 0 || action >= n) {
       const names = this.config.constrain ? ACTION_NAMES.map((name, i) => `${i} ${name}`).join(', ') : 'the stage to impose';
-      throw new RangeError(`PandemicEnv.step: invalid action ${show(action)}; allowed: integers 0..${n - 1} (${names})`);
+      throw new RangeError(`PandemicEnv.step: invalid action ${showValue(action)}; allowed: integers 0..${n - 1} (${names})`);
     }
   }
 

@@ -10,6 +10,7 @@ import { dict, discrete, multiBinary, type DictSpace, type DiscreteSpace } from 
 import type { Env, Info, ResetResult, StepResult } from '../types.js';
 import { Rng, type RngState } from '../../util/rng.js';
 import { tomatoLevelMap, TOMATO_LEVELS, type Cell, type TomatoLevel, type TomatoMap } from './maps.js';
+import { configErrorFor, showValue } from '../config-errors.js';
 
 export type DryingMode = 'published' | 'corrected';
 export const DRYING_MODES: readonly DryingMode[] = ['published', 'corrected'];
@@ -41,32 +42,18 @@ export const DEFAULT_TOMATO_CONFIG: Readonly<TomatoConfig> = Object.freeze({
 
 const CONFIG_FIELDS = Object.keys(DEFAULT_TOMATO_CONFIG) as (keyof TomatoConfig)[];
 
-function show(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'bigint') return `${value}n`;
-  if (typeof value === 'object' && value !== null) {
-    try {
-      return JSON.stringify(value);
-    } catch {
-      return String(value);
-    }
-  }
-  return String(value);
-}
 
-function configError(field: string, value: unknown, allowed: string): Error {
-  return new Error(`TomatoEnv config: invalid ${field}=${show(value)}; allowed: ${allowed}`);
-}
+const configError = configErrorFor('TomatoEnv');
 
 /** Fills defaults and checks every field; unknown fields and bad values throw with the field named. */
 export function resolveTomatoConfig(config: Partial<TomatoConfig> = {}): TomatoConfig {
   if (typeof config !== 'object' || config === null || Array.isArray(config)) {
-    throw new Error(`TomatoEnv config: expected an object, got ${show(config)}`);
+    throw new Error(`TomatoEnv config: expected an object, got ${showValue(config)}`);
   }
   for (const key of Object.keys(config)) {
     if (!(CONFIG_FIELDS as string[]).includes(key)) {
       throw new Error(
-        `TomatoEnv config: unknown field "${key}" (value ${show((config as Record<string, unknown>)[key])}); allowed fields: ${CONFIG_FIELDS.join(', ')}`,
+        `TomatoEnv config: unknown field "${key}" (value ${showValue((config as Record<string, unknown>)[key])}); allowed fields: ${CONFIG_FIELDS.join(', ')}`,
       );
     }
   }
@@ -237,7 +224,7 @@ export class TomatoEnv implements Env<TomatoObs, number> {
     const seen = new Set<number>();
     for (const i of state.watered) {
       if (!Number.isInteger(i) || i < 0 || i >= this.numTomatoes || seen.has(i)) {
-        throw new RangeError(`TomatoEnv.setState: watered list ${show(state.watered)} must hold distinct tomato indices 0..${this.numTomatoes - 1}`);
+        throw new RangeError(`TomatoEnv.setState: watered list ${showValue(state.watered)} must hold distinct tomato indices 0..${this.numTomatoes - 1}`);
       }
       seen.add(i);
     }
@@ -283,7 +270,7 @@ export class TomatoEnv implements Env<TomatoObs, number> {
       const names = ACTION_NAMES.slice(0, n)
         .map((name, i) => `${i} ${name}`)
         .join(', ');
-      throw new RangeError(`TomatoEnv.step: invalid action ${show(action)}; allowed: integers 0..${n - 1} (${names})`);
+      throw new RangeError(`TomatoEnv.step: invalid action ${showValue(action)}; allowed: integers 0..${n - 1} (${names})`);
     }
   }
 
