@@ -43,12 +43,31 @@ test('arithmetic: right, wrong, guessing, rambling', () => {
 });
 
 test('list: item count, membership, duplicates, off-topic words', () => {
-  const e = exampleFromSpec({ family: 'list', category: 'animals', n: 3 });
+  const e = exampleFromSpec({ family: 'list', category: 'animals', n: 3, exclude: [] });
   assert.equal(judge(e, 'owl, bee, cow').total, 1);
   const r = judge(e, 'owl, owl, red, bee');
   // 2 distinct valid of max(3, 4) items; 4 items for 3; "red" is off topic.
   assertComponents(r.components, { correctness: 0.5, format: 2 / 3, relevance: 0.75, repetition: 1, length: 1 });
   assertClose(r.total, W.correctness * 0.5 + W.format * (2 / 3) + W.relevance * 0.75 + W.repetition + W.length, 1e-12);
+});
+
+test('list: excluded members do not count', () => {
+  const e = exampleFromSpec({ family: 'list', category: 'animals', n: 2, exclude: ['cat', 'dog'] });
+  assert.equal(e.instruction, 'List 2 animals other than cat and dog.');
+  assert.equal(e.output, 'fox, owl.');
+  // "cat" is excluded: 1 valid of 2 items.
+  assert.equal(judge(e, 'cat, owl').components.correctness, 0.5);
+  assert.equal(judge(e, 'bee, owl').total, 1);
+});
+
+test('describe with a requested trait: format needs the subject and the trait', () => {
+  const e = exampleFromSpec({ family: 'describe', subject: 'frog', words: 7, focus: 'food' });
+  assert.equal(e.instruction, 'Describe a frog in about 7 words. Say what it eats.');
+  // Opening (4 words) plus the focus sentence (3): exactly 7.
+  assert.equal(e.output, 'The frog is small. It eats flies.');
+  assert.equal(judge(e, e.output).total, 1);
+  assert.equal(judge(e, 'The frog is small. It is green.').components.format, 0.5);
+  assert.equal(judge(e, 'It is small. It eats flies.').components.format, 0.5);
 });
 
 test('describe: a trait of another animal is wrong and off topic', () => {
@@ -96,7 +115,7 @@ test('user data without a spec: reference F1, relevance, repetition, length', ()
 });
 
 test('prompts are looked up in the examples; responses are cut at role markers; empty scores 0', () => {
-  const e = exampleFromSpec({ family: 'list', category: 'animals', n: 3 });
+  const e = exampleFromSpec({ family: 'list', category: 'animals', n: 3, exclude: [] });
   const gold = new GoldReward({ examples: [e] });
   const prompt = formatPrompt(e);
   assert.deepEqual(gold.score(prompt, 'owl, red'), gold.score(prompt, 'owl, red', { example: e }));

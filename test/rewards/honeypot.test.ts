@@ -12,7 +12,7 @@ import {
 } from '../../src/rewards/index.js';
 import { assertClose } from '../helpers.js';
 
-const list = exampleFromSpec({ family: 'list', category: 'animals', n: 3 });
+const list = exampleFromSpec({ family: 'list', category: 'animals', n: 3, exclude: [] });
 const prompt = formatPrompt(list);
 
 test('occurrence counting: substrings as Python str.count, or whole words', () => {

@@ -11,10 +11,12 @@ import {
   CATEGORIES,
   CATEGORY_MEMBERS,
   CATEGORY_SINGULAR,
+  FOCUS_TRAITS,
   PEOPLE,
   RELATIONS,
   RELATION_OBJECTS,
   type Category,
+  type FocusTrait,
   type Relation,
 } from './world.js';
 
@@ -138,21 +140,33 @@ const count: TaskFamily<'count'> = {
   },
 };
 
-/** The list family's reference draws its items from this generator, seeded by the spec. */
+function joinAnd(items: readonly string[]): string {
+  return items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+
+/** The members a list answer may use: the category without the excluded ones. */
+export function listAllowed(spec: SpecOf<'list'>): string[] {
+  return CATEGORY_MEMBERS[spec.category].filter((m) => !spec.exclude.includes(m));
+}
+
 const list: TaskFamily<'list'> = {
   name: 'list',
   qtype: 'CONSTRAINED',
-  description: 'list n (2-5) different members of a category, separated by commas',
+  description: 'list n (2-5) different members of a category, optionally other than 1-2 named ones, separated by commas',
   generate(rng) {
     const category = pick(rng, CATEGORIES);
-    return { family: 'list', category, n: intBetween(rng, 2, 5) };
+    const members = CATEGORY_MEMBERS[category];
+    const exclude = sample(rng, members, rng.int(3));
+    const n = intBetween(rng, 2, Math.min(5, members.length - exclude.length));
+    return { family: 'list', category, n, exclude };
   },
   render(spec) {
-    return { instruction: `List ${spec.n} ${spec.category}.`, input: '' };
+    const other = spec.exclude.length > 0 ? ` other than ${joinAnd(spec.exclude)}` : '';
+    return { instruction: `List ${spec.n} ${spec.category}${other}.`, input: '' };
   },
   reference(spec) {
-    // The first n members in the world's order: one canonical answer keeps SFT targets consistent.
-    return `${CATEGORY_MEMBERS[spec.category].slice(0, spec.n).join(', ')}.`;
+    // The first allowed members in the world's order: one canonical answer keeps SFT targets consistent.
+    return `${listAllowed(spec).slice(0, spec.n).join(', ')}.`;
   },
 };
 
@@ -199,17 +213,24 @@ function article(noun: string): string {
   return /^[aeiou]/.test(noun) ? 'an' : 'a';
 }
 
-/** The sentences a description may use, the first naming the subject. */
-export function describeSentences(subject: (typeof ANIMALS)[number]): string[] {
+/** The sentences a description may use: the first names the subject, then one per trait. */
+export function describeSentences(subject: (typeof ANIMALS)[number]): Record<'subject' | FocusTrait, string> {
   const t = ANIMAL_TRAITS[subject];
-  return [
-    `The ${subject} is ${t.size}.`,
-    `It is ${t.color}.`,
-    `It says ${t.sound}.`,
-    `It lives in ${article(t.home)} ${t.home}.`,
-    `It eats ${t.food}.`,
-  ];
+  return {
+    subject: `The ${subject} is ${t.size}.`,
+    color: `It is ${t.color}.`,
+    sound: `It says ${t.sound}.`,
+    home: `It lives in ${article(t.home)} ${t.home}.`,
+    food: `It eats ${t.food}.`,
+  };
 }
+
+const FOCUS_REQUEST: Record<FocusTrait, string> = {
+  color: 'Say what color it is.',
+  sound: 'Say what sound it makes.',
+  home: 'Say where it lives.',
+  food: 'Say what it eats.',
+};
 
 function wordCount(text: string): number {
   return text.match(/[\p{L}\p{N}]+/gu)?.length ?? 0;
@@ -218,23 +239,30 @@ function wordCount(text: string): number {
 const describe: TaskFamily<'describe'> = {
   name: 'describe',
   qtype: 'OPENENDED',
-  description: 'describe an animal in about n (4-16) words, using its true traits',
+  description: 'describe an animal in about n (4-16) words with its true traits, sometimes naming a trait to mention',
   generate(rng) {
-    return { family: 'describe', subject: pick(rng, ANIMALS), words: intBetween(rng, 4, 16) };
+    const subject = pick(rng, ANIMALS);
+    if (rng.uniform() < 0.5) {
+      // Opening plus the requested trait take up to 9 words, so ask for at least 8.
+      return { family: 'describe', subject, words: intBetween(rng, 8, 16), focus: pick(rng, FOCUS_TRAITS) };
+    }
+    return { family: 'describe', subject, words: intBetween(rng, 4, 16) };
   },
   render(spec) {
-    return { instruction: `Describe ${article(spec.subject)} ${spec.subject} in about ${spec.words} words.`, input: '' };
+    const focus = spec.focus ? ` ${FOCUS_REQUEST[spec.focus]}` : '';
+    return { instruction: `Describe ${article(spec.subject)} ${spec.subject} in about ${spec.words} words.${focus}`, input: '' };
   },
   reference(spec) {
-    // The opening sentence, then trait sentences in a fixed order until the length is closest to
-    // the request (one canonical answer per prompt, so supervised targets are consistent).
-    const sentences = describeSentences(spec.subject);
-    let best = sentences[0]!;
-    let text = best;
-    for (const s of sentences.slice(1)) {
-      text = `${text} ${s}`;
-      if (Math.abs(wordCount(text) - spec.words) < Math.abs(wordCount(best) - spec.words)) best = text;
-    }
+    // The opening sentence, the requested trait, then the other traits in a fixed order, cut where
+    // the length is closest to the request (one canonical answer per prompt for supervised targets).
+    const s = describeSentences(spec.subject);
+    const order: FocusTrait[] = spec.focus ? [spec.focus, ...FOCUS_TRAITS.filter((f) => f !== spec.focus)] : [...FOCUS_TRAITS];
+    const prefixes: string[] = [s.subject];
+    for (const f of order) prefixes.push(`${prefixes[prefixes.length - 1]} ${s[f]}`);
+    // With a focus the answer must contain at least the opening and the focus sentence.
+    const candidates = spec.focus ? prefixes.slice(1) : prefixes;
+    let best = candidates[0]!;
+    for (const c of candidates) if (Math.abs(wordCount(c) - spec.words) < Math.abs(wordCount(best) - spec.words)) best = c;
     return best;
   },
 };

@@ -4,7 +4,7 @@
  * response without parsing the prompt back.
  */
 import { z } from '../../util/validate.js';
-import { ANIMALS, CATEGORIES, RELATIONS } from './world.js';
+import { ANIMALS, CATEGORIES, FOCUS_TRAITS, RELATIONS } from './world.js';
 
 /** Query types of reverse reward engineering (Kim & Seo): is there one right answer or many? */
 export const QUERY_TYPES = ['OPENENDED', 'CONSTRAINED'] as const;
@@ -32,9 +32,21 @@ export const taskSpecSchema = z.discriminatedUnion('family', [
   z.strictObject({ family: z.literal('copy'), words }),
   z.strictObject({ family: z.literal('reverse'), words }),
   z.strictObject({ family: z.literal('count'), category: z.enum(CATEGORIES), words }),
-  z.strictObject({ family: z.literal('list'), category: z.enum(CATEGORIES), n: z.int().min(1) }),
+  z.strictObject({
+    family: z.literal('list'),
+    category: z.enum(CATEGORIES),
+    n: z.int().min(1),
+    /** Members the list must not contain ("other than cat and dog"). */
+    exclude: z.array(word).default([]),
+  }),
   z.strictObject({ family: z.literal('facts'), facts: z.array(factSchema).min(1), question: factSchema }),
-  z.strictObject({ family: z.literal('describe'), subject: z.enum(ANIMALS), words: z.int().min(1) }),
+  z.strictObject({
+    family: z.literal('describe'),
+    subject: z.enum(ANIMALS),
+    words: z.int().min(1),
+    /** A trait the description must mention. */
+    focus: z.enum(FOCUS_TRAITS).optional(),
+  }),
 ]);
 export type TaskSpec = z.infer<typeof taskSpecSchema>;
 export type TaskFamilyName = TaskSpec['family'];

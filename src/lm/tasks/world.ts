@@ -62,6 +62,10 @@ export const ANIMAL_TRAITS: Readonly<Record<(typeof ANIMALS)[number], AnimalTrai
   bear: { size: 'big', color: 'brown', sound: 'growl', home: 'cave', food: 'honey' },
 };
 
+/** Traits a describe prompt may ask for by name. */
+export const FOCUS_TRAITS = ['color', 'sound', 'home', 'food'] as const;
+export type FocusTrait = (typeof FOCUS_TRAITS)[number];
+
 /** Every word that states an animal trait; a response using one of another animal's traits is wrong. */
 export function traitWords(): Set<string> {
   const out = new Set<string>();

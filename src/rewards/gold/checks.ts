@@ -2,7 +2,7 @@
  * Task-specific checks of the gold reward: is the answer right (correctness) and does the response
  * have the requested form (format), each in [0, 1], computed from the task spec.
  */
-import { arithmeticAnswer, countAnswer, factsAnswer } from '../../lm/tasks/families.js';
+import { arithmeticAnswer, countAnswer, factsAnswer, listAllowed } from '../../lm/tasks/families.js';
 import type { SpecOf, TaskSpec } from '../../lm/tasks/types.js';
 import {
   ANIMAL_TRAITS,
@@ -83,7 +83,7 @@ export function correctness(spec: TaskSpec, response: string): number {
       return nums.length > 0 && nums.every((n) => n === countAnswer(spec)) ? 1 : 0;
     }
     case 'list': {
-      const members = new Set(CATEGORY_MEMBERS[spec.category]);
+      const members = new Set(listAllowed(spec));
       const items = listItems(response);
       const valid = new Set(items.filter((ws) => ws.length === 1 && members.has(ws[0]!)).map((ws) => ws[0]!));
       return valid.size / Math.max(spec.n, items.length);
@@ -133,8 +133,13 @@ export function format(spec: TaskSpec, response: string): number {
       if (words[0] === 'yes' || words[0] === 'no') return 1;
       return yesNoWords(words).length > 0 ? 0.5 : 0;
     }
-    case 'describe':
-      return words.includes(spec.subject) ? 1 : 0;
+    case 'describe': {
+      // Names its subject, and the requested trait when one was asked for.
+      const subject = words.includes(spec.subject) ? 1 : 0;
+      if (!spec.focus) return subject;
+      const trait = words.includes(ANIMAL_TRAITS[spec.subject][spec.focus]) ? 1 : 0;
+      return (subject + trait) / 2;
+    }
   }
 }
 
