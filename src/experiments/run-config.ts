@@ -31,6 +31,12 @@ export const runInputSchema = z.strictObject({
   /** Run directories (or BC output directories) whose latest policy is a base/reference policy. */
   basePolicies: z.array(z.string().min(1)).default([]),
   orpo: z.record(z.string(), z.unknown()).optional(),
+  /**
+   * A run directory whose latest policy initialises the trained policy (ORPO's
+   * checkpoint_to_load_current_policy: glucose, pandemic and traffic start from the BC base policy;
+   * tomato starts from scratch). Its network must have the run's shape.
+   */
+  initPolicy: z.string().min(1).nullable().default(null),
 });
 
 export type RunInput = z.input<typeof runInputSchema>;
@@ -50,6 +56,8 @@ export interface RunConfig {
   /** As given; the run keeps its own copies under base-policies/<k>/. */
   basePolicies: string[];
   orpo: OrpoConfig | null;
+  /** Run directory whose latest policy the training starts from, or null for a fresh initialisation. */
+  initPolicy?: string | null;
   /** Filled when orpo.coeffScale is "auto": what was measured and the factor applied to each coefficient. */
   orpoScale?: OrpoScale;
 }
@@ -96,6 +104,7 @@ export function resolveRunConfig(input: unknown): RunConfig {
     algo: parsed.algo,
     basePolicies: parsed.basePolicies,
     orpo,
+    initPolicy: parsed.initPolicy,
   };
 }
 

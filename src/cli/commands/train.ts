@@ -38,7 +38,8 @@ ORPO (occupancy-measure regularisation; names follow the paper's code, see READM
   --ad-coeff     action-distribution divergence coefficient (action_dist_divergence_coeff; alias --ad-kl-coeff)
   --ad-divergence  kl (default), chi2 or sqrt_chi2
   --coeff-scale  auto: multiply coefficients by the base policy's reward std (sqrt_chi2) or per-step reward (kl)
-  --percent-safe fraction of environment copies that run the base policies (default 0.5)`,
+  --percent-safe fraction of environment copies that run the base policies (default 0.5)
+  --init-policy  start from this run's latest policy (e.g. a BC base policy), as the paper does on glucose, pandemic and traffic`,
   async run(argv) {
     const v = parse(
       argv,
@@ -54,6 +55,7 @@ ORPO (occupancy-measure regularisation; names follow the paper's code, see READM
         algo: { type: 'string' },
         base: { type: 'string', multiple: true },
         reference: { type: 'string', multiple: true },
+        'init-policy': { type: 'string' },
         coeff: { type: 'string', multiple: true },
         divergence: { type: 'string', multiple: true },
         'state-only': { type: 'boolean' },
@@ -124,6 +126,8 @@ function orpoInputFromFlags(v: Record<string, unknown>): Record<string, unknown>
   const algo = choiceOption(v, 'algo', ALGOS);
   if (algo) out['algo'] = algo;
   if (bases.length) out['basePolicies'] = bases;
+  const init = v['init-policy'];
+  if (typeof init === 'string') out['initPolicy'] = init;
   if (Object.keys(orpo).length) {
     out['orpo'] = orpo;
     out['algo'] ??= 'orpo';
