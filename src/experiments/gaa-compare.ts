@@ -346,9 +346,9 @@ export function compareCharts(r: GaaCompareResult): Record<string, ChartSpec> {
       series: [...series('a', ' a'), ...dashed(series('b', ' b'))],
     },
     'eta-sigma': {
-      title: `${r.task}: eta and sigma (mean over minibatches and runs)`,
+      title: `${r.task}: eta (greedy prob.) and sigma (adv. gap in stds)`,
       xLabel: 'iteration',
-      yLabel: 'eta (greedy probability) / sigma (stds)',
+      yLabel: 'eta, sigma',
       series: [...series('eta', ' eta'), ...dashed(series('sigma', ' sigma'))],
     },
   };
