@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { initBackend, saveModel, loadModel, type ParamSet } from '../nn/index.js';
 import { PPO, type IterationMetrics, type PpoState } from '../algos/ppo/trainer.js';
 import { ORPO } from '../algos/orpo/trainer.js';
+import { GAA } from '../algos/gaa/trainer.js';
 import { atomicWriteJson } from '../util/fs.js';
 import { meanSe, type MeanSe } from '../util/stats.js';
 import { ProgressBar } from '../util/progress.js';
@@ -20,10 +21,11 @@ import type { ActorCritic } from '../policies/actor-critic.js';
 
 export { envFactory };
 
-/** Builds the run's trainer: PPO, or ORPO with the run's own copies of its base policies. */
+/** Builds the run's trainer: PPO, GAA, or ORPO with the run's own copies of its base policies. */
 async function createTrainer(config: RunConfig, dir: RunDir): Promise<{ trainer: PPO; bases: ActorCritic[] }> {
   const makeEnvFn = envFactory(config);
   if (config.algo === 'ppo') return { trainer: new PPO({ makeEnv: makeEnvFn, config: config.ppo, reward: config.reward, seed: config.seed }), bases: [] };
+  if (config.algo === 'gaa') return { trainer: new GAA({ makeEnv: makeEnvFn, config: config.ppo, reward: config.reward, seed: config.seed, gaa: config.gaa! }), bases: [] };
   const orpo = config.orpo!;
   const bases: ActorCritic[] = [];
   for (let k = 0; k < config.basePolicies.length; k++) bases.push((await loadRunPolicy(basePolicyDir(dir, k))).policy);

@@ -11,6 +11,7 @@ import { reproduceCommand } from './reproduce.js';
 import { demoCommand } from './demo.js';
 import { plotCommand } from './plot.js';
 import { tasksCommand } from './tasks.js';
+import { gaaCompareCommand } from './gaa-compare.js';
 
 export type { Command };
 
@@ -25,4 +26,5 @@ export const commands: Record<string, Command> = {
   reproduce: reproduceCommand,
   demo: demoCommand,
   tasks: tasksCommand,
+  'gaa-compare': gaaCompareCommand,
 };
