@@ -63,6 +63,7 @@ export class LmTokenizer {
   }
 
   decode(ids: ArrayLike<number>, options: { skipSpecialTokens?: boolean } = {}): string {
+    if (ids.length === 0) return ''; // the package rejects an empty list
     return this.hf.decode(Array.from(ids), { skip_special_tokens: options.skipSpecialTokens ?? false });
   }
 
