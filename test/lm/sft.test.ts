@@ -2,13 +2,13 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { initBackend } from '../../src/nn/index.js';
+import { Adam, initBackend, tf } from '../../src/nn/index.js';
 import { GptNeoX, makeLmConfig } from '../../src/lm/model/index.js';
 import { LmTokenizer, trainBpe } from '../../src/lm/tokenizer/index.js';
 import { encodeInstructionExample } from '../../src/lm/chat-format.js';
 import { generate } from '../../src/lm/generate/index.js';
 import { loadPretrained } from '../../src/lm/io/index.js';
-import { packPromptResponse, sftLoss, trainSft, scoreResponses, sequenceLogProbs } from '../../src/lm/train/index.js';
+import { packPromptResponse, sftLoss, trainSft, scoreResponses, sequenceLogProbs, lastTokenColumns, hiddenAt, unfrozenParamNames, valueAndGradsFor } from '../../src/lm/train/index.js';
 import { assertClose, tempDir } from './helpers.js';
 
 before(async () => {
@@ -74,4 +74,39 @@ test('SFT on a toy instruction corpus: the loss falls and the model learns the r
   assert.ok(existsSync(join(dir, 'step-30', 'model.safetensors')));
   const reloaded = loadPretrained(join(dir, 'step-60'));
   assert.deepEqual(reloaded.tokenizer!.encode('Say hello.'), tok.encode('Say hello.'));
+});
+
+test('reward/value-head helpers: the last real token of each row, and its hidden state with a gradient', () => {
+  const cfg = makeLmConfig({ vocabSize: 19, hiddenSize: 8, numAttentionHeads: 2, numHiddenLayers: 1, intermediateSize: 16, maxPositionEmbeddings: 32 });
+  const trunk = new GptNeoX(cfg, { seed: 4, lmHead: false });
+  const packed = packPromptResponse([[1, 2], [3]], [[4, 5, 6], [7]]);
+  const cols = lastTokenColumns(packed);
+  assert.deepEqual(Array.from(cols), [4, 2]);
+  const hidden = trunk.forward({ ids: packed.ids, batch: 2, mask: packed.mask }, { logits: false, hidden: true }).hidden!;
+  const all = hidden.arraySync();
+  const picked = hiddenAt(hidden, cols).arraySync();
+  assert.deepEqual(picked, [all[0]![4]!, all[1]![2]!]);
+  const g = tf.grad((h: tf.Tensor) => tf.sum(hiddenAt(h as tf.Tensor3D, cols)))(hidden).arraySync() as number[][][];
+  assert.deepEqual(g[1]![2], new Array(8).fill(1));
+  assert.deepEqual(g[1]![3], new Array(8).fill(0));
+});
+
+test('training only the top blocks (num_layers_unfrozen): other parameters get no gradient and stay put', () => {
+  const cfg = makeLmConfig({ vocabSize: 19, hiddenSize: 8, numAttentionHeads: 2, numHiddenLayers: 3, intermediateSize: 16, maxPositionEmbeddings: 32 });
+  const model = new GptNeoX(cfg, { seed: 6 });
+  const names = unfrozenParamNames(cfg, model.params, 1);
+  assert.ok(names.every((n) => n.startsWith('gpt_neox.layers.2.') || n.startsWith('gpt_neox.final_layer_norm.') || n === 'embed_out.weight'));
+  assert.equal(names.length, 12 + 2 + 1);
+  assert.equal(unfrozenParamNames(cfg, model.params, 3).length, model.params.names().length);
+  const before = model.params.read();
+  const packed = packPromptResponse([[1, 2, 3]], [[4, 5]]);
+  const { grads } = valueAndGradsFor(model.params, names, () => sftLoss(model, packed));
+  assert.deepEqual([...grads.keys()].sort(), [...names].sort());
+  const opt = new Adam(model.params, { lr: 0.01 });
+  opt.applyClipped(grads, 1);
+  const after = model.params.read();
+  for (const name of model.params.names()) {
+    const same = after.get(name)!.data.every((v, i) => v === before.get(name)!.data[i]);
+    assert.equal(same, !names.includes(name), name);
+  }
 });

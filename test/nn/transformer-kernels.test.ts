@@ -6,7 +6,7 @@
 import { test, before } from 'node:test';
 import { initBackend, tf } from '../../src/nn/backend.js';
 import { installNativeKernels, uninstallNativeKernels, loadNative, nativeStatus } from '../../src/nn/native.js';
-import { layerNorm, splitQkv } from '../../src/nn/transformer-kernels.js';
+import { layerNorm, gelu, splitQkv } from '../../src/nn/transformer-kernels.js';
 import { Rng } from '../../src/util/rng.js';
 import { assertAllClose } from './helpers.js';
 
@@ -42,6 +42,16 @@ function bothWays(f: (...xs: tf.Tensor[]) => tf.Tensor[], inputs: tf.Tensor[], s
 test('fused layer norm: values and gradients (x, gamma, beta) equal the TensorFlow.js expression', { skip }, () => {
   const { fused, plain } = bothWays((x, g, b) => [layerNorm(x as tf.Tensor2D, g as tf.Tensor1D, b as tf.Tensor1D, 1e-5)], [random([7, 24], 1, 3, 0.5), random([24], 2, 0.3, 1), random([24], 3, 0.3)], 10);
   fused.forEach((f, i) => assertAllClose(f, plain[i]!, 2e-5, 1e-4, `tensor ${i}`));
+});
+
+test('fused exact GELU: values and gradient equal the TensorFlow.js expression, and exact values', { skip }, () => {
+  // Inside the interpolated range and beyond it (|x| ≥ 8).
+  const x = tf.concat([tf.reshape(random([5, 40], 4, 2.5), [200]), tf.tensor1d([-9, -8, -7.99, 0, 7.99, 8, 12])]);
+  const { fused, plain } = bothWays((v) => [gelu(v)], [x], 20);
+  fused.forEach((f, i) => assertAllClose(f, plain[i]!, 1e-6, 1e-6, `tensor ${i}`));
+  // x·Φ(x) at a few points, computed independently with Python's math.erf.
+  installNativeKernels();
+  assertAllClose(gelu(tf.tensor1d([1, -1, 3, 0.5])).dataSync(), [0.8413447460685429, -0.15865525393145707, 2.99595030590511, 0.34573123063700656], 1e-7, 1e-7);
 });
 
 test('fused query/key/value split: values and gradient equal slicing', { skip }, () => {
