@@ -46,6 +46,8 @@ test('stop tokens end a row (kept as its last token); maxNewTokens ends the othe
   const firstStop = free[0]!.tokens.indexOf(stop);
   assert.deepEqual(stopped[0]!.tokens, free[0]!.tokens.slice(0, firstStop + 1));
   assert.equal(stopped[0]!.stopped, true);
+  // Prompt plus new tokens must fit the model's 64 positions.
+  assert.throws(() => generate(model, [[1, 2]], { maxNewTokens: 63 }), /exceeds the model's 64 positions/);
   PROMPTS.forEach((_, i) => {
     const k = free[i]!.tokens.indexOf(stop);
     assert.deepEqual(stopped[i]!.tokens, k >= 0 ? free[i]!.tokens.slice(0, k + 1) : free[i]!.tokens);

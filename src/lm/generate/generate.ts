@@ -56,6 +56,10 @@ function generateBatch(model: GptNeoX, prompts: readonly (readonly number[])[], 
   if (B === 0 || options.maxNewTokens === 0) return results;
   const P = Math.max(...prompts.map((p) => p.length));
   if (P === 0) throw new RangeError('generate: every prompt is empty; give at least one token (e.g. the EOS/BOS token)');
+  const longest = P + options.maxNewTokens;
+  if (longest > model.config.maxPositionEmbeddings) {
+    throw new RangeError(`generate: a ${P}-token prompt plus ${options.maxNewTokens} new tokens exceeds the model's ${model.config.maxPositionEmbeddings} positions`);
+  }
 
   // Row-major [B, length] ids and mask of everything so far (used as is without the cache).
   let length = P;
