@@ -2,5 +2,5 @@ export { DEFAULT_LM_CONFIG, HIDDEN_ACTS, makeLmConfig, configFromHf, configToHf,
 export { paramSpecs, initParams, layerPrefix, type ParamSpec, type ModelParts } from './params.js';
 export { GptNeoX, type LmInput, type ForwardOptions, type ForwardOutput } from './transformer.js';
 export { KvCache } from './kv-cache.js';
-export { rotaryInvFreq, rotaryTables, rotaryFullTables, rotateHalfMatrix, applyRotary } from './rotary.js';
+export { rotaryInvFreq, rotaryFullTables, rotateHalfMatrix, applyRotary } from './rotary.js';
 export { layerNorm, activation, embeddingLookup } from './ops.js';

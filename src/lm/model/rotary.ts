@@ -15,22 +15,6 @@ export function rotaryInvFreq(rd: number, base: number): Float64Array {
   return out;
 }
 
-/** cos and sin of p·θ_i for every position p in `positions`, row-major [positions.length, rd/2]. */
-export function rotaryTables(positions: Int32Array, rd: number, base: number): { cos: Float32Array; sin: Float32Array } {
-  const inv = rotaryInvFreq(rd, base);
-  const half = rd / 2;
-  const cos = new Float32Array(positions.length * half);
-  const sin = new Float32Array(positions.length * half);
-  for (let t = 0; t < positions.length; t++) {
-    for (let i = 0; i < half; i++) {
-      const angle = positions[t]! * inv[i]!;
-      cos[t * half + i] = Math.cos(angle);
-      sin[t * half + i] = Math.sin(angle);
-    }
-  }
-  return { cos, sin };
-}
-
 /**
  * The full-width tables for x [rows, heads, hd] in the layout the model uses: per row (one token),
  * `cos` and `sin` for every head and dimension, with cos = 1 and sin = 0 on the pass-through

@@ -87,6 +87,7 @@ export class GptNeoX {
 
   dispose(): void {
     this.params.dispose();
+    this.rotateHalfTensor?.dispose();
   }
 
   /**
@@ -141,15 +142,21 @@ export class GptNeoX {
       const bias = attentionBias(batch, length, past, anyPad ? keyMask : null);
       const tables = rotaryFullTables(positions, H, hd, rd, cfg.rotaryEmbBase);
       const rows = batch * length * H;
+      // The queries' tables carry the 1/√headSize of the scores, which saves a pass over the
+      // [B, H, T, S] scores (the rotation is linear, so scaling before or after is the same).
+      const scale = 1 / Math.sqrt(hd);
+      const qScaled = (a: Float32Array) => a.map((v) => v * scale);
       const cos = tf.tensor2d(tables.cos, [rows, hd]);
       const sin = tf.tensor2d(tables.sin, [rows, hd]);
-      const rotate = tf.tensor2d(rotateHalfMatrix(hd, rd), [hd, hd]);
-      const scale = 1 / Math.sqrt(hd);
-      // [B·T, hidden] → [B, H, T, hd], rotated when asked.
-      const toHeads = (t: Tensor2D, rotary: boolean): Tensor => {
-        const flat = tf.reshape(t, [rows, hd]);
-        const r = rotary && rd > 0 ? applyRotary(flat, cos, sin, rotate) : flat;
-        return tf.transpose(tf.reshape(r, [batch, length, H, hd]), [0, 2, 1, 3]);
+      const cosQ = tf.tensor2d(qScaled(tables.cos), [rows, hd]);
+      const sinQ = tf.tensor2d(qScaled(tables.sin), [rows, hd]);
+      const rotate = this.rotateHalf(hd, rd);
+      // [B·T, hidden] → [B, H, T, hd]: queries rotated and scaled, keys rotated, values as they are.
+      const toHeads = (t: Tensor2D, role: 'q' | 'k' | 'v'): Tensor => {
+        let flat = tf.reshape(t, [rows, hd]);
+        if (role !== 'v' && rd > 0) flat = applyRotary(flat, role === 'q' ? cosQ : cos, role === 'q' ? sinQ : sin, rotate);
+        else if (role === 'q') flat = tf.mul(flat, scale);
+        return tf.transpose(tf.reshape(flat, [batch, length, H, hd]), [0, 2, 1, 3]);
       };
 
       let x: Tensor2D = embeddingLookup(this.params.get('gpt_neox.embed_in.weight') as Tensor2D, ids);
@@ -159,9 +166,9 @@ export class GptNeoX {
         const p = layerPrefix(l);
         const ln1 = this.norm(x, `${p}.input_layernorm`);
         const [q0, k0, v0] = splitQkv(this.linear(ln1, `${p}.attention.query_key_value`, cfg.attentionBias), H);
-        const q = toHeads(q0, true);
-        let k = toHeads(k0, true);
-        let v = toHeads(v0, false);
+        const q = toHeads(q0, 'q');
+        let k = toHeads(k0, 'k');
+        let v = toHeads(v0, 'v');
         if (cache) {
           const pk = cache.keys[l];
           const pv = cache.values[l];
@@ -172,7 +179,7 @@ export class GptNeoX {
           newKeys.push(tf.keep(k));
           newValues.push(tf.keep(v));
         }
-        let scores = tf.mul(tf.matMul(q, k, false, true), scale);
+        let scores = tf.matMul(q, k, false, true);
         if (bias) scores = tf.add(scores, bias);
         const ctx = tf.matMul(tf.softmax(scores, -1), v); // [B, H, T, hd]
         const merged = tf.reshape(tf.transpose(ctx, [0, 2, 1, 3]), [batch * length, cfg.hiddenSize]) as Tensor2D;
@@ -212,6 +219,14 @@ export class GptNeoX {
       cache.nextPosition = nextPosition;
     }
     return out;
+  }
+
+  private rotateHalfTensor: Tensor | null = null;
+
+  /** The fixed rotate-half matrix [hd, hd], kept across calls (it never changes). */
+  private rotateHalf(hd: number, rd: number): Tensor {
+    if (!this.rotateHalfTensor || this.rotateHalfTensor.isDisposed) this.rotateHalfTensor = tf.keep(tf.tensor2d(rotateHalfMatrix(hd, rd), [hd, hd]));
+    return this.rotateHalfTensor;
   }
 
   /** Layer norm `name` (weight and bias) of the rows of x. */
