@@ -8,3 +8,4 @@ export { Rng } from './util/rng.js';
 export { meanSe, type MeanSe } from './util/stats.js';
 export * from './lm/tasks/index.js';
 export * from './rewards/index.js';
+export * as lm from './lm/index.js';
