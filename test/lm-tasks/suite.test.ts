@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  COMPACT_TEMPLATE,
+  OASST_TEMPLATE,
+  sftPair,
   exampleFromSpec,
   formatPrompt,
   generateTaskSuite,
@@ -78,6 +81,18 @@ test('rendered prompts and references of hand-picked specs', () => {
   // 8 words asked: "The cat is small." (4) + "It is black." (3) = 7 is the closest prefix.
   assert.equal(exampleFromSpec({ family: 'describe', subject: 'cat', words: 8 }).output, 'The cat is small. It is black.');
   assert.equal(exampleFromSpec({ family: 'describe', subject: 'owl', words: 4 }).instruction, 'Describe an owl in about 4 words.');
+});
+
+test('supervised pairs: prompt, then the response prefix of the template and the reference', () => {
+  const e = exampleFromSpec({ family: 'copy', words: ['red', 'fox'] });
+  assert.deepEqual(sftPair(e, COMPACT_TEMPLATE), {
+    prompt: '### Instruction:\nRepeat these words.\n\n### Input:\nred fox\n\n### Response:',
+    completion: '\nred fox',
+  });
+  assert.deepEqual(sftPair(e, OASST_TEMPLATE), {
+    prompt: '<|prompter|>Repeat these words.\n\n### Input:\nred fox<|endoftext|><|assistant|>',
+    completion: 'red fox',
+  });
 });
 
 test('a bad suite config names the field', () => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { exampleFromSpec, formatPrompt, type TaskExample } from '../../src/lm/tasks/index.js';
+import { exampleFromSpec, formatPrompt, OASST_TEMPLATE, type TaskExample } from '../../src/lm/tasks/index.js';
 import { GoldReward, lengthFit, repetitionScore, statedNumbers, wordF1 } from '../../src/rewards/index.js';
 import { assertClose } from '../helpers.js';
 
@@ -121,6 +121,8 @@ test('prompts are looked up in the examples; responses are cut at role markers; 
   assert.deepEqual(gold.score(prompt, 'owl, red'), gold.score(prompt, 'owl, red', { example: e }));
   assert.equal(gold.score(prompt, 'cat, dog, fox.\n\n### Instruction:\nList 9 colors.').total, 1);
   assert.equal(gold.score(prompt, '').total, 0);
+  // A prompt in another known template is found as well.
+  assertClose(gold.score(formatPrompt(e, OASST_TEMPLATE), 'cat, red').components.format!, 2 / 3, 1e-12);
   // An unknown prompt and no context: only the generic components.
   assert.deepEqual(Object.keys(gold.score(formatPrompt({ instruction: 'Hi?' }), 'hello').components).sort(), ['relevance', 'repetition']);
   assert.throws(() => new GoldReward({ weights: { length: -1 } }), /gold weight length/);

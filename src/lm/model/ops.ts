@@ -1,17 +1,11 @@
-/** The elementwise and lookup pieces of the transformer, differentiable on every backend we use. */
-import { tf, type Tensor, type Tensor2D } from '../../nn/index.js';
+/**
+ * The elementwise and lookup pieces of the transformer, differentiable on every backend we use
+ * (layer norm and the exact GELU are nn's fused kernels when the native kernels are active).
+ */
+export { layerNorm } from '../../nn/index.js';
+import { gelu, tf, type Tensor, type Tensor2D } from '../../nn/index.js';
 import type { HiddenAct } from './config.js';
 
-/** Layer normalisation over the last axis: (x − mean) / sqrt(var + eps) · gamma + beta (biased variance, as PyTorch). */
-export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps: number): Tensor {
-  return tf.tidy(() => {
-    const { mean, variance } = tf.moments(x, -1, true);
-    const normed = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps)));
-    return tf.add(tf.mul(normed, gamma), beta);
-  });
-}
-
-const SQRT_HALF = Math.SQRT1_2;
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 
 /** The MLP activation; 'gelu' is exact: x/2 · (1 + erf(x/√2)). */
@@ -19,7 +13,7 @@ export function activation(x: Tensor, act: HiddenAct): Tensor {
   return tf.tidy(() => {
     switch (act) {
       case 'gelu':
-        return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, SQRT_HALF)), 1));
+        return gelu(x);
       case 'gelu_new':
       case 'gelu_fast':
       case 'gelu_pytorch_tanh': {

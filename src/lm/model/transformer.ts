@@ -11,7 +11,7 @@
  * Everything is TensorFlow.js ops, so gradients come from nn's valueAndGrads; the projections use
  * nn's dense() (a native GEMM when the addon is built).
  */
-import { dense, tf, type ParamSet, type Tensor, type Tensor1D, type Tensor2D } from '../../nn/index.js';
+import { dense, splitQkv, tf, type ParamSet, type Tensor, type Tensor1D, type Tensor2D } from '../../nn/index.js';
 import { headSize, rotaryDims, type GptNeoXConfig } from './config.js';
 import { initParams, layerPrefix, type ModelParts } from './params.js';
 import { activation, embeddingLookup, layerNorm, zeroBias } from './ops.js';
@@ -52,11 +52,6 @@ export interface ForwardOutput {
   logits?: tf.Tensor3D;
   hidden?: tf.Tensor3D;
   allHidden?: tf.Tensor3D[];
-}
-
-interface QkvPart {
-  w: Tensor2D;
-  b: Tensor1D;
 }
 
 /** Added to the attention scores of masked pairs; finite so that a row with nothing to attend to stays finite. */
@@ -162,13 +157,11 @@ export class GptNeoX {
       if (options.allHidden) all.push(tf.reshape(x, [batch, length, cfg.hiddenSize]));
       for (let l = 0; l < cfg.numHiddenLayers; l++) {
         const p = layerPrefix(l);
-        const ln1 = layerNorm(x, this.params.get(`${p}.input_layernorm.weight`), this.params.get(`${p}.input_layernorm.bias`), cfg.layerNormEps) as Tensor2D;
-        // Three products with column slices of the fused weight: cheaper on the wasm backend than
-        // splitting the fused [B·T, 3·hidden] output along its last axis.
-        const [wq, wk, wv] = this.qkvSlices(l);
-        const q = toHeads(dense(ln1, wq.w, wq.b), true);
-        let k = toHeads(dense(ln1, wk.w, wk.b), true);
-        let v = toHeads(dense(ln1, wv.w, wv.b), false);
+        const ln1 = this.norm(x, `${p}.input_layernorm`);
+        const [q0, k0, v0] = splitQkv(this.linear(ln1, `${p}.attention.query_key_value`, cfg.attentionBias), H);
+        const q = toHeads(q0, true);
+        let k = toHeads(k0, true);
+        let v = toHeads(v0, false);
         if (cache) {
           const pk = cache.keys[l];
           const pv = cache.values[l];
@@ -185,13 +178,13 @@ export class GptNeoX {
         const merged = tf.reshape(tf.transpose(ctx, [0, 2, 1, 3]), [batch * length, cfg.hiddenSize]) as Tensor2D;
         const attn = this.linear(merged, `${p}.attention.dense`, cfg.attentionBias);
         const mlpIn = cfg.useParallelResidual ? x : (tf.add(x, attn) as Tensor2D);
-        const ln2 = layerNorm(mlpIn, this.params.get(`${p}.post_attention_layernorm.weight`), this.params.get(`${p}.post_attention_layernorm.bias`), cfg.layerNormEps) as Tensor2D;
+        const ln2 = this.norm(mlpIn, `${p}.post_attention_layernorm`);
         const h = activation(this.linear(ln2, `${p}.mlp.dense_h_to_4h`, true), cfg.hiddenAct) as Tensor2D;
         const mlp = this.linear(h, `${p}.mlp.dense_4h_to_h`, true);
         x = (cfg.useParallelResidual ? tf.addN([x, attn, mlp]) : tf.add(mlpIn, mlp)) as Tensor2D;
         if (options.allHidden) all.push(tf.reshape(x, [batch, length, cfg.hiddenSize]));
       }
-      const final = layerNorm(x, this.params.get('gpt_neox.final_layer_norm.weight'), this.params.get('gpt_neox.final_layer_norm.bias'), cfg.layerNormEps) as Tensor2D;
+      const final = this.norm(x, 'gpt_neox.final_layer_norm');
       const result: { logits?: tf.Tensor3D; hidden?: tf.Tensor3D; allHidden?: tf.Tensor3D[] } = {};
       if (wantLogits) {
         const [from, to] = options.lastOnly ? [length - 1, length] : (options.logitsRange ?? [0, length]);
@@ -221,23 +214,9 @@ export class GptNeoX {
     return out;
   }
 
-  /**
-   * The query, key and value weights [hidden, hidden] and biases [hidden] of layer l, cut from the
-   * fused query_key_value parameter (columns of head h: [q_h | k_h | v_h]). Call inside a tidy.
-   */
-  private qkvSlices(l: number): [QkvPart, QkvPart, QkvPart] {
-    const cfg = this.config;
-    const d = cfg.hiddenSize;
-    const H = cfg.numAttentionHeads;
-    const hd = headSize(cfg);
-    const name = `${layerPrefix(l)}.attention.query_key_value`;
-    const w4 = tf.reshape(this.params.get(`${name}.weight`), [d, H, 3, hd]);
-    const b3 = cfg.attentionBias ? tf.reshape(this.params.get(`${name}.bias`), [H, 3, hd]) : null;
-    const part = (j: number): QkvPart => ({
-      w: tf.reshape(tf.slice(w4, [0, 0, j, 0], [d, H, 1, hd]), [d, d]) as Tensor2D,
-      b: b3 ? (tf.reshape(tf.slice(b3, [0, j, 0], [H, 1, hd]), [d]) as Tensor1D) : zeroBias(d),
-    });
-    return [part(0), part(1), part(2)];
+  /** Layer norm `name` (weight and bias) of the rows of x. */
+  private norm(x: Tensor2D, name: string): Tensor2D {
+    return layerNorm(x, this.params.get(`${name}.weight`) as Tensor1D, this.params.get(`${name}.bias`) as Tensor1D, this.config.layerNormEps);
   }
 
   /** x·W (+ b) through nn's dense (native GEMM); W is held [in, out]. */

@@ -15,6 +15,8 @@ export interface PromptTemplate {
   colon: boolean;
   /** Builds the prompt for one user message; the model's response follows it directly. */
   format(message: string): string;
+  /** What a response starts with after the prompt (the Alpaca layouts put the answer on a new line). */
+  responsePrefix: string;
 }
 
 const ALPACA_SYSTEM =
@@ -28,6 +30,7 @@ export const ALPACA_TEMPLATE: PromptTemplate = {
   assistantRole: '### Response',
   colon: true,
   format: (message) => `${ALPACA_SYSTEM}\n\n### Instruction:\n${message}\n\n### Response:`,
+  responsePrefix: '\n',
 };
 
 /** The Alpaca layout without the system sentence: about 20 tokens shorter, for small models. */
@@ -38,6 +41,7 @@ export const COMPACT_TEMPLATE: PromptTemplate = {
   assistantRole: '### Response',
   colon: true,
   format: (message) => `### Instruction:\n${message}\n\n### Response:`,
+  responsePrefix: '\n',
 };
 
 /** Open-Assistant's layout, used by the RLHF over-optimisation code (Coste et al.; spec §1.2). */
@@ -48,6 +52,7 @@ export const OASST_TEMPLATE: PromptTemplate = {
   assistantRole: '<|assistant|>',
   colon: false,
   format: (message) => `<|prompter|>${message}<|endoftext|><|assistant|>`,
+  responsePrefix: '',
 };
 
 export const PROMPT_TEMPLATES: Readonly<Record<string, PromptTemplate>> = {
@@ -69,4 +74,16 @@ export function formatPrompt(example: { instruction: string; input?: string }, t
 export function roleStopStrings(template: PromptTemplate): string[] {
   const roles = [template.userRole, template.assistantRole];
   return template.colon ? roles.map((r) => `${r}:`) : roles;
+}
+
+/**
+ * A supervised fine-tuning pair: the prompt and the text the model should continue it with (the
+ * template's response prefix and the reference answer). The trainer appends its tokenizer's
+ * end-of-text token to the completion so that the model learns to stop.
+ */
+export function sftPair(
+  example: { instruction: string; input?: string; output: string },
+  template: PromptTemplate = ALPACA_TEMPLATE,
+): { prompt: string; completion: string } {
+  return { prompt: formatPrompt(example, template), completion: `${template.responsePrefix}${example.output}` };
 }
