@@ -125,5 +125,6 @@ test('prompts are looked up in the examples; responses are cut at role markers; 
   assertClose(gold.score(formatPrompt(e, OASST_TEMPLATE), 'cat, red').components.format!, 2 / 3, 1e-12);
   // An unknown prompt and no context: only the generic components.
   assert.deepEqual(Object.keys(gold.score(formatPrompt({ instruction: 'Hi?' }), 'hello').components).sort(), ['relevance', 'repetition']);
-  assert.throws(() => new GoldReward({ weights: { length: -1 } }), /gold weight length/);
+  assert.throws(() => new GoldReward({ weights: { length: -1 } }), /gold weights\.length must be a finite non-negative number, got -1/);
+  assert.throws(() => new GoldReward({ weights: { brevity: 1 } as never }), /unknown component "brevity" \(allowed: correctness, format/);
 });

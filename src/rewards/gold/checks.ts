@@ -63,7 +63,7 @@ function yesNoWords(words: readonly string[]): string[] {
   return words.filter((w) => w === 'yes' || w === 'no');
 }
 
-export function correctness(spec: TaskSpec, response: string): number {
+export function correctnessScore(spec: TaskSpec, response: string): number {
   const words = plainWords(response);
   switch (spec.family) {
     case 'arithmetic': {
@@ -106,7 +106,7 @@ function describeCorrectness(spec: SpecOf<'describe'>, words: readonly string[])
   return claimed.filter((w) => own.has(w)).length / claimed.length;
 }
 
-export function format(spec: TaskSpec, response: string): number {
+export function formatScore(spec: TaskSpec, response: string): number {
   const words = plainWords(response);
   if (words.length === 0) return 0;
   switch (spec.family) {

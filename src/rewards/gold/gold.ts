@@ -26,7 +26,8 @@ import { ExampleIndex } from '../examples.js';
 import { cleanResponse, distinctNgramRatio, extractRawQuery, plainWords, responseStopStrings } from '../text.js';
 import type { RewardScore, TextReward, TextRewardContext, TextRewardItem } from '../types.js';
 import { contextReference } from '../types.js';
-import { correctness, format, isTopicFree, taskLexicon } from './checks.js';
+import { ConfigError } from '../../util/validate.js';
+import { correctnessScore, formatScore, isTopicFree, taskLexicon } from './checks.js';
 
 export const GOLD_COMPONENTS = ['correctness', 'format', 'relevance', 'repetition', 'length'] as const;
 export type GoldComponent = (typeof GOLD_COMPONENTS)[number];
@@ -113,7 +114,10 @@ export class GoldReward implements TextReward {
     this.clean = options.clean ?? true;
     this.weights = { ...DEFAULT_GOLD_WEIGHTS, ...options.weights };
     for (const [k, v] of Object.entries(this.weights)) {
-      if (!(Number.isFinite(v) && v >= 0)) throw new RangeError(`gold weight ${k} must be a finite non-negative number, got ${v}`);
+      if (!(GOLD_COMPONENTS as readonly string[]).includes(k)) {
+        throw new ConfigError(`gold weights: unknown component "${k}" (allowed: ${GOLD_COMPONENTS.join(', ')})`);
+      }
+      if (!(Number.isFinite(v) && v >= 0)) throw new ConfigError(`gold weights.${k} must be a finite non-negative number, got ${v}`);
     }
   }
 
@@ -128,8 +132,8 @@ export class GoldReward implements TextReward {
     const parts: Partial<Record<GoldComponent, number>> = {};
     const refWords = reference !== undefined ? plainWords(reference) : undefined;
     if (spec) {
-      parts.correctness = correctness(spec, text);
-      parts.format = format(spec, text);
+      parts.correctness = correctnessScore(spec, text);
+      parts.format = formatScore(spec, text);
     } else if (refWords) {
       parts.correctness = wordF1(words, refWords);
     }
