@@ -11,7 +11,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { initBackend } from '../../nn/index.js';
+import { initBackend, saveModel, loadModel } from '../../nn/index.js';
 import { GptNeoX, LmTokenizer, loadPretrained, makeLmConfig, savePretrained, trainBpe, trainSft, generate, transpose2d, DEFAULT_SPECIAL_TOKENS, type GptNeoXConfig, type SftConfigInput, type SftExample } from '../../lm/index.js';
 import { generateTaskSuite, sftPair, formatPrompt, PROMPT_TEMPLATES, type TaskExample, type TaskSuite, type TaskSuiteConfig, type PromptTemplate } from '../../lm/tasks/index.js';
 import { GoldReward } from '../../rewards/gold/index.js';
@@ -218,16 +218,12 @@ export async function runPpoStage(opts: PpoStageOptions): Promise<PpoStageSummar
   const latest = run.exists() ? run.latestCheckpoint() : null;
   if (latest !== null) {
     if (!opts.resume) throw new Error(`${opts.out} holds an interrupted run; pass --resume to continue it`);
-    const ck = loadPretrained(run.checkpointPath(latest));
-    const values = ck.model.params.read();
-    values.set(VALUE_WEIGHT, transpose2d(ck.extra.get(VALUE_WEIGHT)!));
-    values.set(VALUE_BIAS, ck.extra.get(VALUE_BIAS)!);
-    policy.params.write(values, 'checkpoint');
-    trainer.optimizer.setState(JSON.parse(readFileSync(join(run.checkpointPath(latest), 'optimizer.json'), 'utf8')));
-    trainer.setState(JSON.parse(readFileSync(join(run.checkpointPath(latest), 'trainer_state.json'), 'utf8')));
+    // The exact training state (weights with the value head, Adam moments) is in trainer-state.*;
+    // model.safetensors beside it is the same policy in Pythia's format, for other tools.
+    const meta = loadModel(run.checkpointPath(latest), 'trainer-state', policy.params, trainer.optimizer);
+    trainer.setState(meta['trainer'] as Parameters<LmPpoTrainer['setState']>[0]);
     run.truncateMetrics(latest);
     started = latest;
-    ck.model.dispose();
   } else {
     run.writeConfig({ kind: 'rlhf-ppo', env: 'rlhf-tasks', algo: 'rlhf-ppo', reward: 'proxy', sft: opts.sft, rm: opts.rm, ensemble: opts.ensemble, members: members.length, ppo: config, lab: lab.spec } as never);
   }
@@ -237,15 +233,16 @@ export async function runPpoStage(opts: PpoStageOptions): Promise<PpoStageSummar
     const read = policy.params.read();
     run.writeCheckpoint(
       trainer.iteration,
-      (tmp) =>
-        savePretrained(tmp, policy, {
+      (tmp) => {
+        savePretrained(join(tmp, 'pretrained'), policy, {
           tokenizer,
           extra: new Map([
             [VALUE_WEIGHT, transpose2d(read.get(VALUE_WEIGHT)!)],
             [VALUE_BIAS, read.get(VALUE_BIAS)!],
           ]),
-          files: { 'optimizer.json': trainer.optimizer.getState(), 'trainer_state.json': trainer.getState() },
-        }),
+        });
+        saveModel(tmp, 'trainer-state', policy.params, trainer.optimizer, { trainer: trainer.getState() });
+      },
       2,
     );
   };
@@ -305,7 +302,7 @@ export async function runEvalStage(opts: { run: string; checkpoint?: number; out
   const iteration = opts.checkpoint ?? run.latestCheckpoint();
   if (iteration === null) throw new Error(`${opts.run}: no checkpoint to evaluate`);
   const lab = openLab(readLabSpec(cfg.sft));
-  const ck = loadPretrained(run.checkpointPath(iteration));
+  const ck = loadPretrained(join(run.checkpointPath(iteration), 'pretrained'));
   const members = loadEnsemble(cfg.rm).slice(0, cfg.members);
   try {
     const e = evaluatePolicy(lab, ck.model, ck.tokenizer!, members, cfg.ensemble, lab.suite.eval.slice(0, opts.prompts ?? lab.suite.eval.length), opts.seed ?? 0);
