@@ -43,3 +43,11 @@ test('the lab end to end: SFT, reward models, PPO with exact resume, evaluation 
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('the rlhf command names the missing or invalid flag', async () => {
+  const { rlhfCommand } = await import('../../src/cli/commands/rlhf.js');
+  await assert.rejects(rlhfCommand.run(['ppo', '--rm', 'x', '--out', 'y']), /--sft is required/);
+  await assert.rejects(rlhfCommand.run(['train']), /"train" is not a stage; choose one of sft, rm, ppo, eval, plot/);
+  await assert.rejects(rlhfCommand.run(['rm', '--sft', 'a', '--out', 'b', '--noise', '2']), /--noise: 2; allowed: a fraction in \[0, 1\]/);
+  await assert.rejects(rlhfCommand.run(['ppo', '--sft', 'a', '--rm', 'b', '--out', 'c', '--regularizer', 'l2']), /--regularizer/);
+});
