@@ -1,7 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { assetPath } from '../../src/util/paths.js';
 import { planReproduction, formatReport, reproductionChart, REPRODUCTION_TARGETS, REPRODUCE_METHODS, TOMATO_METHODS, STANDARD_KL_COEFFS, STANDARD_SQRT_CHI2_COEFFS, KL_COEFFS, SQRT_CHI2_COEFFS, type ReproduceRow } from '../../src/experiments/reproduce.js';
 import { resolveRunConfig } from '../../src/experiments/run-config.js';
 
@@ -67,7 +65,6 @@ test('the report names the best coefficient of each method and counts hacked see
 test('pandemic and glucose reproductions plan the same grid on their own environment and base policy', () => {
   for (const name of ['pandemic', 'glucose']) {
     const target = REPRODUCTION_TARGETS[name]!;
-    if (name === 'glucose' && !existsSync(assetPath('base-policies', 'glucose', 'config.json'))) continue;
     const { jobs, iterations } = planReproduction({ outDir: '/tmp/x', seeds: 2, quick: true, target });
     assert.equal(iterations, target.quickIterations);
     assert.equal(jobs.length, 2 * (1 + REPRODUCE_METHODS.length));
