@@ -261,7 +261,9 @@ function gatherRows(args: KernelArgs, fallback: KernelFunc): tf.TensorInfo | tf.
   const idx = backend.typedArrayFromHeap(indices) as Int32Array;
   for (let i = 0; i < idx.length; i++) if (!(idx[i]! >= 0 && idx[i]! < dim)) return fallback(args);
   const out = backend.makeOutput([...x.shape.slice(0, axis), ...indices.shape, ...x.shape.slice(axis + 1)], x.dtype);
-  if (outer * idx.length * inner === 0) return out;
+  // Not idx.length: allocating the output may grow the wasm memory, which detaches every view
+  // taken before it (a detached view has length 0), so sizes come from shapes only.
+  if (outer * sizeOf(indices.shape) * inner === 0) return out;
   // Views after the allocation (it may grow the wasm memory).
   const src = backend.typedArrayFromHeap(x);
   const dst = backend.typedArrayFromHeap(out);

@@ -305,3 +305,26 @@ test('with GOODHART_NATIVE=0 (or an addon that cannot load) TensorFlow.js kernel
     assertAllClose(out.dw, dw, 1e-5, 1e-5, 'dw');
   }
 });
+
+test('the row-copying gather stays correct when allocating its output grows the wasm memory', { skip }, () => {
+  // Growing outputs, kept alive, force the wasm memory to grow inside the kernel at some point:
+  // views taken before that allocation are detached (the bug this guards against returned an
+  // uninitialised output then).
+  const K = Array.from({ length: 900 }, (_, i) => (i * 7) % 121);
+  const idx = tf.tensor1d(K, 'int32');
+  const kept: tf.Tensor[] = [idx];
+  const heap = () => (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.buffer.byteLength;
+  const start = heap();
+  for (const B of [64, 128, 256, 512, 768]) {
+    const x = tf.randomNormal([B, 121, 4], 0, 1, 'float32', B);
+    const xs = x.dataSync();
+    const got = tf.gather(x, idx, 1);
+    const g = got.dataSync();
+    let bad = 0;
+    for (let b = 0, o = 0; b < B; b++) for (const k of K) for (let c = 0; c < 4; c++, o++) if (g[o] !== xs[(b * 121 + k) * 4 + c]) bad++;
+    assert.equal(bad, 0, `batch ${B}: ${bad} wrong values`);
+    kept.push(x, got);
+  }
+  assert.ok(heap() > start, 'the test must have grown the wasm memory');
+  tf.dispose(kept);
+});
