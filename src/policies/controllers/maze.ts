@@ -35,3 +35,4 @@ export function mazeGoToGoal(eps = 0.1, seed = 0): Controller {
 
 registerController('maze', 'go-to-goal', () => mazeGoToGoal(0.1));
 registerController('maze', 'go-to-goal-greedy', () => mazeGoToGoal(0));
+registerController('maze', 'random', () => mazeGoToGoal(1));

@@ -4,7 +4,10 @@
  * PPO trained with `--reward proxy` on it optimises the learned reward while every metric keeps
  * reporting the true one — the (learned, true) pair of the learned-reward experiments.
  */
+import { existsSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
 import { makeEnv } from '../../envs/registry.js';
+import { assetPath, packageRoot } from '../../util/paths.js';
 import { flatten } from '../../envs/spaces.js';
 import { registerEnv } from '../../envs/registry.js';
 import { isSnapshottable } from '../../envs/vector.js';
@@ -17,8 +20,15 @@ export interface LearnedRewardEnvConfig {
   /** The wrapped environment and its config. */
   env: string;
   envConfig: Record<string, unknown>;
-  /** A reward-model directory (goodhart reward-model train --out DIR). */
+  /** A reward-model directory (goodhart reward-model train --out DIR); relative paths may also be relative to the package root. */
   model: string;
+}
+
+/** A model directory as given, or relative to the package root (so shipped models resolve from any working directory). */
+export function resolveModelDir(dir: string): string {
+  if (existsSync(dir) || isAbsolute(dir)) return dir;
+  const shipped = join(packageRoot(), dir);
+  return existsSync(shipped) ? shipped : dir;
 }
 
 export class LearnedRewardEnv implements Env {
@@ -32,12 +42,15 @@ export class LearnedRewardEnv implements Env {
   constructor(config: Partial<LearnedRewardEnvConfig>) {
     if (typeof config !== 'object' || config === null) throw new Error(`LearnedRewardEnv config: expected an object, got ${showValue(config)}`);
     for (const k of Object.keys(config)) if (!['env', 'envConfig', 'model'].includes(k)) throw new Error(`LearnedRewardEnv config: unknown field "${k}"; allowed fields: env, envConfig, model`);
-    if (typeof config.env !== 'string') throw new Error(`LearnedRewardEnv config: invalid env=${showValue(config.env)}; allowed: a registered environment name`);
-    if (typeof config.model !== 'string') throw new Error(`LearnedRewardEnv config: invalid model=${showValue(config.model)}; allowed: a reward-model directory`);
-    this.inner = makeEnv(config.env, config.envConfig ?? {});
-    const { fn, info } = loadRewardFunction(config.model);
+    // Without a config it is the maze with the shipped maze reward model.
+    const envName = config.env ?? 'maze';
+    const modelDir = config.model ?? assetPath('reward-models', 'maze');
+    if (typeof envName !== 'string') throw new Error(`LearnedRewardEnv config: invalid env=${showValue(envName)}; allowed: a registered environment name`);
+    if (typeof modelDir !== 'string') throw new Error(`LearnedRewardEnv config: invalid model=${showValue(modelDir)}; allowed: a reward-model directory`);
+    this.inner = makeEnv(envName, config.envConfig ?? {});
+    const { fn, info } = loadRewardFunction(resolveModelDir(modelDir));
     const trainedOn = info.meta['env'];
-    if (typeof trainedOn === 'string' && trainedOn !== config.env) throw new Error(`LearnedRewardEnv config: the model in ${config.model} was trained on ${trainedOn}, not ${config.env}`);
+    if (typeof trainedOn === 'string' && trainedOn !== envName) throw new Error(`LearnedRewardEnv config: the model in ${modelDir} was trained on ${trainedOn}, not ${envName}`);
     this.reward = fn;
     this.observationSpace = this.inner.observationSpace;
     this.actionSpace = this.inner.actionSpace;
@@ -82,7 +95,7 @@ export class LearnedRewardEnv implements Env {
 
 export const learnedRewardEnvSpec: EnvSpec<LearnedRewardEnvConfig> = {
   name: 'learned-reward',
-  description: 'Wraps an environment (envConfig: {env, envConfig, model}) and makes its proxy reward a learned reward model R(s, s\'); the true reward passes through.',
+  description: 'Wraps an environment (envConfig: {env, envConfig, model}; default: the maze with the shipped model assets/reward-models/maze) and makes its proxy reward a learned reward model R(s, s\'); the true reward passes through.',
   make: (config) => new LearnedRewardEnv(config ?? {}),
 };
 
