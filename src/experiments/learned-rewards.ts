@@ -28,7 +28,7 @@ import {
   type Transitions,
   type RewardModel,
 } from '../rewards/learned/index.js';
-import { gradientSaliency, integratedGradients, occlusionSaliency, blurSaliency, batchFnOf, perChannel, mazeProbes, runProbes, heatFigurePNG, type Board, type HeatPanel, type ProbeResult } from '../interpret/index.js';
+import { gradientSaliency, integratedGradients, occlusionSaliency, blurSaliency, batchFnOf, perChannel, mazeProbes, breakoutProbes, seaquestProbes, runProbes, heatFigurePNG, type Board, type HeatPanel, type ProbeResult } from '../interpret/index.js';
 import { atomicWriteFile, atomicWriteJson } from '../util/fs.js';
 import { ConfigError } from '../util/validate.js';
 
@@ -179,7 +179,8 @@ function examplePanels(model: RewardModel, s: Float32Array, next: Float32Array, 
     maps.forEach((m, p) => {
       const obs = inputs[p]!;
       if (!channelWise) {
-        panels.push({ title: `${planeNames[p]}`, height: board.height, width: board.width, values: m, labels: isMaze ? mazeLabels(obs) : undefined });
+        const occupied = Array.from({ length: board.height * board.width }, (_, k) => (Array.from({ length: board.channels }, (_, ch) => obs[k * board.channels + ch]).some(Boolean) ? 'o' : ''));
+        panels.push({ title: `${planeNames[p]}`, height: board.height, width: board.width, values: m, labels: isMaze ? mazeLabels(obs) : occupied });
         return;
       }
       perChannel(m, board).forEach((c, ch) => {
@@ -251,6 +252,17 @@ export async function runSaliency(opts: SaliencyOptions): Promise<SaliencyReport
           const columns = boardInfo.board.channels > 1 && method !== 'blur' ? boardInfo.board.channels : panels.length;
           write(`example-${i}-${method}.png`, heatFigurePNG(panels, { title: `row ${i} ${method}: reward ${d.reward[i]}, model ${pred[i]!.toFixed(3)}`, columns, cellSize: isMaze ? 14 : 12 }));
         }
+      }
+      // Counterfactual probes built from the first real zero-reward and rewarded transitions.
+      const first = (rows: number[]) => (rows.length ? { s: d.s.slice(rows[0]! * d.obsDim, (rows[0]! + 1) * d.obsDim), next: d.next.slice(rows[0]! * d.obsDim, (rows[0]! + 1) * d.obsDim), reward: d.reward[rows[0]!]! } : null);
+      const z = first(zero);
+      const nz = first(nonzero);
+      const built = z && nz ? (envName === 'minatar-breakout' ? breakoutProbes(z, nz) : envName === 'minatar-seaquest' ? seaquestProbes(z, nz) : null) : null;
+      if (built) {
+        probes = runProbes((s, next) => model.predict(s, next, 1)[0]!, built);
+        lines.push('## Counterfactual probes', '', '| probe | what | env reward | model |', '|---|---|---|---|');
+        for (const p of probes) lines.push(`| ${p.name} | ${p.description} | ${p.trueReward ?? 'impossible'} | ${p.predicted.toFixed(3)} |`);
+        lines.push('');
       }
       lines.push('## Examples', '', '| row | reward | model |', '|---|---|---|');
       for (const e of examples) lines.push(`| ${e.index} | ${e.reward} | ${fmt(e.predicted)} |`);
