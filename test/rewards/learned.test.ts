@@ -138,3 +138,14 @@ test('a maze reward model learns the reward; saved, reloaded, evaluated, wrapped
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('reward-model command: refuses a missing action, missing flags and bad values, naming them', async () => {
+  const { rewardModelCommand } = await import('../../src/cli/commands/reward-model.js');
+  await assert.rejects(rewardModelCommand.run([]), /expected one of train, eval, saliency; got nothing/);
+  await assert.rejects(rewardModelCommand.run(['fit']), /got fit/);
+  await assert.rejects(rewardModelCommand.run(['train']), /--data is required/);
+  await assert.rejects(rewardModelCommand.run(['train', '--data', '/nonexistent.gdata']), /--data: "\/nonexistent.gdata" does not exist/);
+  await assert.rejects(rewardModelCommand.run(['eval', '--data', 'x']), /--model DIR is required/);
+  await assert.rejects(rewardModelCommand.run(['saliency', '--model', 'm']), /--out DIR is required/);
+  await assert.rejects(rewardModelCommand.run(['train', '--arch', 'rnn']), /--arch: "rnn" is not one of mlp, cnn/);
+});

@@ -45,6 +45,8 @@ goodhart reward-model saliency --model DIR [--data FILE] [--examples N] --out DI
     const action = positionals[0];
     if (positionals.length !== 1 || !['train', 'eval', 'saliency'].includes(action!)) throw new ConfigError(`reward-model: expected one of train, eval, saliency; got ${positionals.length ? positionals.join(' ') : 'nothing'}`);
     if (action === 'train') {
+      const arch = choiceOption(v, 'arch', ['mlp', 'cnn'] as const);
+      const input = choiceOption(v, 'input', ['transition', 'next'] as const);
       const data = requireFile(stringOption(v, 'data'), '--data', 'a transitions dataset');
       const dir = stringOption(v, 'out');
       if (!dir) throw new ConfigError('reward-model train: --out DIR is required');
@@ -54,8 +56,6 @@ goodhart reward-model saliency --model DIR [--data FILE] [--examples N] --out DI
       if (testFraction !== undefined && !(testFraction > 0 && testFraction < 1)) throw new ConfigError(`--test-fraction: expected a number in (0, 1), got ${testFraction}`);
       const lr = numberFlag(v, 'lr') ?? 1e-3;
       if (!(lr > 0)) throw new ConfigError(`--lr: expected a positive number, got ${lr}`);
-      const arch = choiceOption(v, 'arch', ['mlp', 'cnn'] as const);
-      const input = choiceOption(v, 'input', ['transition', 'next'] as const);
       const r = await runRewardModelTraining({
         data,
         ...(test ? { test } : {}),
