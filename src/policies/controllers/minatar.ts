@@ -134,3 +134,5 @@ export function seaquestShootAndRescue(eps = 0.05, seed = 0): Controller {
 
 registerController('minatar-breakout', 'track-ball', () => breakoutTrackBall());
 registerController('minatar-seaquest', 'shoot-and-rescue', () => seaquestShootAndRescue());
+registerController('minatar-breakout', 'random', () => breakoutTrackBall(1));
+registerController('minatar-seaquest', 'random', () => seaquestShootAndRescue(1));
