@@ -28,7 +28,7 @@ import {
   type Transitions,
   type RewardModel,
 } from '../rewards/learned/index.js';
-import { gradientSaliency, integratedGradients, occlusionSaliency, blurSaliency, batchFnOf, perChannel, mazeProbes, breakoutProbes, seaquestProbes, runProbes, heatFigurePNG, type Board, type HeatPanel, type ProbeResult } from '../interpret/index.js';
+import { gradientSaliency, integratedGradients, occlusionSaliency, blurSaliency, batchFnOf, perChannel, mazeProbes, breakoutProbes, seaquestProbes, cellsWith, runProbes, heatFigurePNG, type Board, type HeatPanel, type ProbeResult } from '../interpret/index.js';
 import { atomicWriteFile, atomicWriteJson } from '../util/fs.js';
 import { ConfigError } from '../util/validate.js';
 
@@ -255,7 +255,9 @@ export async function runSaliency(opts: SaliencyOptions): Promise<SaliencyReport
       }
       // Counterfactual probes built from the first real zero-reward and rewarded transitions.
       const first = (rows: number[]) => (rows.length ? { s: d.s.slice(rows[0]! * d.obsDim, (rows[0]! + 1) * d.obsDim), next: d.next.slice(rows[0]! * d.obsDim, (rows[0]! + 1) * d.obsDim), reward: d.reward[rows[0]!]! } : null);
-      const z = first(zero);
+      // Seaquest's probes need enemies on the board to delete; prefer such a zero-reward step.
+      const withEnemies = envName === 'minatar-seaquest' ? zero.filter((i) => cellsWith(d.next.subarray(i * d.obsDim, (i + 1) * d.obsDim), boardInfo.board, 5).length + cellsWith(d.next.subarray(i * d.obsDim, (i + 1) * d.obsDim), boardInfo.board, 6).length > 0) : [];
+      const z = first(withEnemies.length ? withEnemies : zero);
       const nz = first(nonzero);
       const built = z && nz ? (envName === 'minatar-breakout' ? breakoutProbes(z, nz) : envName === 'minatar-seaquest' ? seaquestProbes(z, nz) : null) : null;
       if (built) {

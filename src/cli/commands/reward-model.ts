@@ -23,6 +23,11 @@ goodhart reward-model saliency --model DIR [--data FILE] [--examples N] --out DI
   policies on the learned reward: goodhart train --env learned-reward --config C.json --reward proxy,
   with C.json {"envConfig": {"env": "maze", "envConfig": {}, "model": "DIR"}}`,
   async run(argv) {
+    // With the native kernels on, CNN predictions on batches of ~90+ boards came out wrong and
+    // varied from run to run (the second convolution's output differs from the same board
+    // evaluated alone; with GOODHART_NATIVE=0 every batch size agrees). Until that is found, this
+    // command uses TensorFlow.js's own kernels unless told otherwise.
+    process.env['GOODHART_NATIVE'] ??= '0';
     const { values: v, positionals } = parseWithPositionals(
       argv,
       {
