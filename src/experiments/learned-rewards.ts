@@ -259,7 +259,7 @@ export async function runSaliency(opts: SaliencyOptions): Promise<SaliencyReport
       const withEnemies = envName === 'minatar-seaquest' ? zero.filter((i) => cellsWith(d.next.subarray(i * d.obsDim, (i + 1) * d.obsDim), boardInfo.board, 5).length + cellsWith(d.next.subarray(i * d.obsDim, (i + 1) * d.obsDim), boardInfo.board, 6).length > 0) : [];
       const z = first(withEnemies.length ? withEnemies : zero);
       const nz = first(nonzero);
-      const built = z && nz ? (envName === 'minatar-breakout' ? breakoutProbes(z, nz) : envName === 'minatar-seaquest' ? seaquestProbes(z, nz) : null) : null;
+      const built = z && nz ? (envName === 'minatar-breakout' ? breakoutProbes(z, nz) : envName === 'minatar-seaquest' ? seaquestProbes(z, nz, first(nonzero.filter((i) => d.reward[i]! >= 2)) ?? undefined) : null) : null;
       if (built) {
         probes = runProbes((s, next) => model.predict(s, next, 1)[0]!, built);
         lines.push('## Counterfactual probes', '', '| probe | what | env reward | model |', '|---|---|---|---|');

@@ -171,7 +171,12 @@ const SEAQUEST_BOARD = { height: 10, width: 10, channels: 10 };
  * no bullet near it, or for a refilled oxygen gauge (the look of a surfacing), instead of for the
  * events that earn reward?
  */
-export function seaquestProbes(zero: { s: Float32Array; next: Float32Array }, rewarded: { s: Float32Array; next: Float32Array; reward: number }): Probe[] {
+export function seaquestProbes(
+  zero: { s: Float32Array; next: Float32Array },
+  rewarded: { s: Float32Array; next: Float32Array; reward: number },
+  /** A six-diver surfacing (reward = oxygen cells), to test whether the model reads the amount off the gauge in s. */
+  bonus?: { s: Float32Array; next: Float32Array; reward: number },
+): Probe[] {
   const B = SEAQUEST_BOARD;
   const enemies = [...cellsWith(zero.next, B, 5).map((c) => ({ ...c, channel: 5 })), ...cellsWith(zero.next, B, 6).map((c) => ({ ...c, channel: 6 }))];
   const probes: Probe[] = [
@@ -201,5 +206,18 @@ export function seaquestProbes(zero: { s: Float32Array; next: Float32Array }, re
     next: editBoard(zero.next, B, Array.from({ length: 6 }, (_, k) => ({ row: 9, col: 3 + k, channel: 8, value: 1 }))),
     trueReward: null,
   });
+  if (bonus) {
+    probes.push({ name: 'surfacing-bonus', description: `a real six-diver surfacing (reward ${bonus.reward})`, s: bonus.s, next: bonus.next, trueReward: bonus.reward });
+    for (const cells of [2, 9]) {
+      // The env would pay exactly the number of oxygen cells shown before surfacing.
+      probes.push({
+        name: `surfacing-bonus-gauge-${cells}`,
+        description: `the same surfacing with the oxygen gauge in s edited to ${cells} cells`,
+        s: editBoard(bonus.s, B, Array.from({ length: 10 }, (_, c) => ({ row: 9, col: c, channel: 7, value: c < cells ? 1 : 0 }))),
+        next: bonus.next,
+        trueReward: cells,
+      });
+    }
+  }
   return probes;
 }
