@@ -6,8 +6,10 @@ import { registerEnv } from './registry.js';
 import { tomatoEnvSpec } from './tomato/index.js';
 import { glucoseEnvSpec } from './glucose/index.js';
 import { pandemicEnvSpec } from './pandemic/index.js';
+import { mazeEnvSpec } from './maze/index.js';
+import { minatarBreakoutEnvSpec, minatarSeaquestEnvSpec } from './minatar/index.js';
 
-export const BUILTIN_ENV_SPECS = [tomatoEnvSpec, glucoseEnvSpec, pandemicEnvSpec] as const;
+export const BUILTIN_ENV_SPECS = [tomatoEnvSpec, glucoseEnvSpec, pandemicEnvSpec, mazeEnvSpec, minatarBreakoutEnvSpec, minatarSeaquestEnvSpec] as const;
 
 /** Idempotent: registering the same spec objects twice is a no-op. */
 export function registerBuiltinEnvs(): void {

@@ -13,7 +13,7 @@ import { flatDim } from '../envs/spaces.js';
 import { Rng } from '../util/rng.js';
 import { meanSe } from '../util/stats.js';
 import { ProgressBar } from '../util/progress.js';
-import { readDataset } from './dataset.js';
+import { readDataset, floatColumn } from './dataset.js';
 import { RunDir } from './run-store.js';
 import { envFactory } from './run-config.js';
 
@@ -45,7 +45,7 @@ export async function trainBc(opts: BcRunOptions): Promise<{ proxyReturn: Return
   const policy = new ActorCritic(obsDim, distSpecFor(probe.actionSpace, ppo.model.actionClamp), ppo.model, rng.fork());
   probe.close?.();
   const optimizer = new Adam(policy.params, { lr: opts.bc.lr });
-  const obs = ds.column('obs') as Float32Array;
+  const obs = floatColumn(ds, 'obs');
   const actions = ds.column('action') as Float32Array;
   const bar = opts.progress ? new ProgressBar({ total: opts.iterations, label: 'bc' }) : null;
   let last = { loss: NaN, nll: NaN, entropy: NaN };

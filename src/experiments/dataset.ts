@@ -65,3 +65,44 @@ export function readDataset(path: string): Dataset {
     },
   };
 }
+
+/** A column as float32 whatever its stored dtype (observation columns of boolean boards are stored as uint8). */
+export function floatColumn(ds: Dataset, name: string): Float32Array {
+  const c = ds.column(name);
+  return c instanceof Float32Array ? c : Float32Array.from(c);
+}
+
+/** Whether the dataset has a column of this name. */
+export function hasColumn(ds: Dataset, name: string): boolean {
+  return ds.header.columns.some((c) => c.name === name);
+}
+
+/** A growable typed array, so large datasets are collected without boxing every value. */
+export class ColumnBuilder<T extends ColumnData> {
+  private buf: T;
+  length = 0;
+  constructor(private readonly make: (n: number) => T, initial = 1024) {
+    this.buf = make(initial);
+  }
+  push(values: ArrayLike<number>): void {
+    this.reserve(values.length);
+    this.buf.set(values, this.length);
+    this.length += values.length;
+  }
+  push1(value: number): void {
+    this.reserve(1);
+    this.buf[this.length++] = value;
+  }
+  private reserve(extra: number): void {
+    if (this.length + extra <= this.buf.length) return;
+    let n = this.buf.length * 2;
+    while (n < this.length + extra) n *= 2;
+    const next = this.make(n);
+    next.set(this.buf.subarray(0, this.length) as ArrayLike<number>);
+    this.buf = next;
+  }
+  /** The filled part (a copy that owns its memory). */
+  build(): T {
+    return this.buf.slice(0, this.length) as T;
+  }
+}

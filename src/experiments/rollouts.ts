@@ -12,7 +12,7 @@ import { meanSe, type MeanSe } from '../util/stats.js';
 import { ProgressBar } from '../util/progress.js';
 import { ConfigError } from '../util/validate.js';
 import { loadRunPolicy } from './evaluate.js';
-import { writeDataset } from './dataset.js';
+import { writeDataset, ColumnBuilder } from './dataset.js';
 
 export interface RolloutOptions {
   /**
@@ -27,6 +27,17 @@ export interface RolloutOptions {
   out: string;
   deterministic?: boolean;
   progress?: boolean;
+  /**
+   * Also store each step's next observation (column nextObs, the final observation at an episode's
+   * end), so rows are (s, a, s', reward) transitions for reward modelling. Observations of
+   * MultiBinary spaces are then stored as uint8.
+   */
+  transitions?: boolean;
+  /**
+   * Keep this many transitions with zero and this many with non-zero true reward (the balanced
+   * buckets of the learned-reward paper's Atari datasets); `episodes` becomes an upper bound.
+   */
+  balance?: number;
 }
 
 export interface RolloutReport {
@@ -34,6 +45,10 @@ export interface RolloutReport {
   episodes: number;
   proxyReturn: MeanSe;
   trueReturn: MeanSe;
+  /** Rows kept with zero and with non-zero true reward. */
+  rewardCounts: { zero: number; nonzero: number };
+  /** Steps played (more than rows when balancing drops transitions). */
+  steps: number;
 }
 
 export async function writeRollouts(opts: RolloutOptions): Promise<RolloutReport> {
@@ -69,98 +84,99 @@ export async function writeRollouts(opts: RolloutOptions): Promise<RolloutReport
   envRef = env;
   const obsDim = flatDim(env.observationSpace);
   const actionDim = env.actionSpace.kind === 'discrete' ? 1 : flatDim(env.actionSpace);
-  // Growable typed columns: glucose episodes are 5760 steps of 96 values, too many for plain arrays.
-  const obs = new GrowableColumn(Float32Array);
-  const actions = new GrowableColumn(Float32Array);
-  const proxy = new GrowableColumn(Float32Array);
-  const tru = new GrowableColumn(Float32Array);
-  const done = new GrowableColumn(Uint8Array);
-  const terminated = new GrowableColumn(Uint8Array);
-  const episodeIdx = new GrowableColumn(Int32Array);
+  const transitions = opts.transitions ?? opts.balance !== undefined;
+  const compact = transitions && env.observationSpace.kind === 'multibinary';
+  const makeObs = compact ? (n: number) => new Uint8Array(n) : (n: number) => new Float32Array(n);
+  const obs = new ColumnBuilder<Float32Array | Uint8Array>(makeObs);
+  const nextObs = new ColumnBuilder<Float32Array | Uint8Array>(makeObs);
+  const actions = new ColumnBuilder((n) => new Float32Array(n));
+  const proxy = new ColumnBuilder((n) => new Float32Array(n));
+  const tru = new ColumnBuilder((n) => new Float32Array(n));
+  const done = new ColumnBuilder((n) => new Uint8Array(n));
+  const terminated = new ColumnBuilder((n) => new Uint8Array(n));
+  const episodeIdx = new ColumnBuilder((n) => new Int32Array(n));
+  const counts = { zero: 0, nonzero: 0 };
+  const balance = opts.balance;
+  const full = () => balance !== undefined && counts.zero >= balance && counts.nonzero >= balance;
+  let steps = 0;
+  let episodes = 0;
   const returns = { proxy: [] as number[], true: [] as number[] };
-  const bar = opts.progress ? new ProgressBar({ total: opts.episodes, label: 'rollouts', unit: 'ep' }) : null;
+  const bar = opts.progress ? new ProgressBar({ total: balance !== undefined ? 2 * balance : opts.episodes, label: 'rollouts', unit: balance !== undefined ? 'rows' : 'ep' }) : null;
   try {
-    for (let e = 0; e < opts.episodes; e++) {
+    for (let e = 0; e < opts.episodes && !full(); e++) {
       let o = env.reset(opts.seed + e).obs;
       resetPolicy(e);
       let p = 0;
       let t = 0;
+      let flat = flatten(env.observationSpace, o);
       for (;;) {
-        const flat = flatten(env.observationSpace, o);
         const a = act(flat);
         const r = env.step(env.actionSpace.kind === 'discrete' ? a[0]! : a);
-        obs.pushAll(flat);
-        actions.pushAll(a);
-        proxy.push(r.reward.proxy);
-        tru.push(r.reward.true);
-        done.push(r.terminated || r.truncated ? 1 : 0);
-        terminated.push(r.terminated ? 1 : 0);
-        episodeIdx.push(e);
+        const next = flatten(env.observationSpace, r.obs);
+        steps++;
+        const nonzero = r.reward.true !== 0;
+        // With balancing, a transition is kept only while its bucket has room.
+        const keep = balance === undefined || (nonzero ? counts.nonzero < balance : counts.zero < balance);
+        if (keep) {
+          if (nonzero) counts.nonzero++;
+          else counts.zero++;
+          obs.push(flat);
+          if (transitions) nextObs.push(next);
+          actions.push(a);
+          proxy.push1(r.reward.proxy);
+          tru.push1(r.reward.true);
+          done.push1(r.terminated || r.truncated ? 1 : 0);
+          terminated.push1(r.terminated ? 1 : 0);
+          episodeIdx.push1(e);
+        }
         p += r.reward.proxy;
         t += r.reward.true;
         o = r.obs;
+        flat = next;
         if (r.terminated || r.truncated) break;
+        if (full()) break;
       }
+      episodes++;
       returns.proxy.push(p);
       returns.true.push(t);
-      bar?.update(e + 1, { proxy: p, true: t });
+      if (balance !== undefined) bar?.update(Math.min(counts.zero, balance) + Math.min(counts.nonzero, balance), { zero: counts.zero, nonzero: counts.nonzero });
+      else bar?.update(e + 1, { proxy: p, true: t });
     }
   } finally {
     cleanup();
     env.close?.();
   }
   bar?.finish();
-  const rows = proxy.size;
-  const report: RolloutReport = { rows, episodes: opts.episodes, proxyReturn: meanSe(returns.proxy), trueReturn: meanSe(returns.true) };
+  const rows = proxy.length;
+  const report: RolloutReport = { rows, episodes, proxyReturn: meanSe(returns.proxy), trueReturn: meanSe(returns.true), rewardCounts: counts, steps };
   writeDataset(
     opts.out,
     rows,
     {
-      obs: obs.view(),
-      action: actions.view(),
-      proxy: proxy.view(),
-      true: tru.view(),
-      done: done.view(),
-      terminated: terminated.view(),
-      episode: episodeIdx.view(),
+      obs: obs.build(),
+      ...(transitions ? { nextObs: nextObs.build() } : {}),
+      action: actions.build(),
+      proxy: proxy.build(),
+      true: tru.build(),
+      done: done.build(),
+      terminated: terminated.build(),
+      episode: episodeIdx.build(),
     },
-    { env: envName, envConfig, policy: opts.policy, seed: opts.seed, episodes: opts.episodes, obsDim, actionDim, deterministic: opts.deterministic ?? false, proxyReturn: report.proxyReturn, trueReturn: report.trueReturn },
+    {
+      env: envName,
+      envConfig,
+      policy: opts.policy,
+      seed: opts.seed,
+      episodes,
+      obsDim,
+      actionDim,
+      deterministic: opts.deterministic ?? false,
+      proxyReturn: report.proxyReturn,
+      trueReturn: report.trueReturn,
+      transitions,
+      ...(balance !== undefined ? { balance, steps } : {}),
+      rewardCounts: counts,
+    },
   );
   return report;
-}
-
-type TypedArrayCtor<T> = { new (n: number): T };
-
-/** An append-only typed array that doubles its capacity as it fills. */
-class GrowableColumn<T extends Float32Array | Uint8Array | Int32Array> {
-  private data: T;
-  size = 0;
-
-  constructor(private readonly ctor: TypedArrayCtor<T>) {
-    this.data = new ctor(1024);
-  }
-
-  private reserve(extra: number): void {
-    if (this.size + extra <= this.data.length) return;
-    let cap = this.data.length;
-    while (cap < this.size + extra) cap *= 2;
-    const next = new this.ctor(cap);
-    next.set(this.data.subarray(0, this.size) as never);
-    this.data = next;
-  }
-
-  push(v: number): void {
-    this.reserve(1);
-    this.data[this.size++] = v;
-  }
-
-  pushAll(values: ArrayLike<number>): void {
-    this.reserve(values.length);
-    this.data.set(values as never, this.size);
-    this.size += values.length;
-  }
-
-  view(): T {
-    return this.data.subarray(0, this.size) as T;
-  }
 }

@@ -10,3 +10,4 @@ export { Categorical, DiagGaussian, Beta, makeDistribution, DIST_KINDS, type Act
 export { lgamma, digamma, lbeta, lgammaScalar, digammaScalar } from './special.js';
 export { saveModel, loadModel, saveTensors, loadTensors } from './serialize.js';
 export { layerNorm, gelu, splitQkv } from './transformer-kernels.js';
+export { conv2dSame, extractPatches, type BoardShape } from './conv.js';

@@ -29,7 +29,7 @@ test('bad options are refused with the flag and the allowed values named', () =>
     [['train', '--env', 'tomato', '--reward', 'true', '--seed=-3'], /--seed: expected an integer ≥ 0, got "-3"/],
     [['train', '--env', 'tomato', '--reward', 'true', '--seed', '1.5'], /--seed: expected an integer ≥ 0, got "1.5"/],
     [['train', '--env', 'tomato', '--reward', 'true', '--iterations', '0'], /--iterations: expected an integer ≥ 1/],
-    [['train', '--env', 'mars', '--reward', 'true'], /config\.env: "mars" is not a registered environment; choose one of [a-z, ]*tomato/],
+    [['train', '--env', 'mars', '--reward', 'true'], /config\.env: "mars" is not a registered environment; choose one of [a-z, -]*tomato/],
     [['train', '--reward', 'true'], /--env is required/],
     [['train', '--env', 'tomato', '--reward', 'true', '--colour', 'red'], /Unknown option '--colour'[\s\S]*options: --env/],
     [['train', '--env', 'tomato', '--reward', 'true', '--config', '/nonexistent.json'], /--config: file "\/nonexistent.json" does not exist/],

@@ -100,7 +100,7 @@ test('evaluation of a run reports proxy and true return with standard errors', a
 
 test('run configs are validated with the field named', () => {
   assert.throws(() => resolveRunConfig({ ...input(0), reward: 'gold' }), /config\.reward: .*proxy.*true/s);
-  assert.throws(() => resolveRunConfig({ ...input(0), env: 'nope' }), /config\.env: "nope" is not a registered environment; choose one of [a-z, ]*tomato/);
+  assert.throws(() => resolveRunConfig({ ...input(0), env: 'nope' }), /config\.env: "nope" is not a registered environment; choose one of [a-z, -]*tomato/);
   assert.throws(() => resolveRunConfig({ ...input(0), iterations: 0 }), /config\.iterations/);
   assert.throws(() => resolveRunConfig({ ...input(0), ppo: { lr: -1 } }), /ppo\.lr/);
   assert.throws(() => resolveRunConfig({ ...input(0), ppo: { model: { activation: 'gelu' } } }), /ppo\.model\.activation/);

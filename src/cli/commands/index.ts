@@ -13,6 +13,7 @@ import { plotCommand } from './plot.js';
 import { rlhfCommand } from './rlhf.js';
 import { tasksCommand } from './tasks.js';
 import { gaaCompareCommand } from './gaa-compare.js';
+import { rewardModelCommand } from './reward-model.js';
 
 export type { Command };
 
@@ -29,4 +30,5 @@ export const commands: Record<string, Command> = {
   rlhf: rlhfCommand,
   tasks: tasksCommand,
   'gaa-compare': gaaCompareCommand,
+  'reward-model': rewardModelCommand,
 };
