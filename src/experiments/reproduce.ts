@@ -8,11 +8,13 @@
 import { mkdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { RunDir } from './run-store.js';
-import { runJobs, type TrainJob } from './job-pool.js';
+import type { TrainJob } from './job-pool.js';
+import { planExplicitSweep } from './sweeps/spec.js';
+import { runSweepEmbedded } from './sweeps/embedded.js';
 import { evaluateRun } from './evaluate.js';
 import { atomicWriteFile, atomicWriteJson } from '../util/fs.js';
 import { meanSe, formatMeanSe, type MeanSe } from '../util/stats.js';
-import { ProgressBar, formatDuration } from '../util/progress.js';
+import { formatDuration } from '../util/progress.js';
 import { assetPath } from '../util/paths.js';
 import { renderPng, renderSvg, type ChartSpec, type Series, type HLine } from '../util/plot/index.js';
 
@@ -129,13 +131,12 @@ export async function reproduceTomato(opts: ReproduceOptions): Promise<{ rows: R
   mkdirSync(opts.outDir, { recursive: true });
   const started = performance.now();
   const { jobs, iterations } = planReproduction(opts);
-  let done = jobs.filter((j) => new RunDir(j.out).isFinished()).length;
-  const bar = opts.progress ? new ProgressBar({ total: jobs.length, label: 'reproduce tomato', unit: 'runs', plainInterval: 30, start: done }) : null;
-  await runJobs(
-    jobs.filter((j) => !new RunDir(j.out).isFinished()),
-    { ...(opts.jobs ? { jobs: opts.jobs } : {}), onProgress: () => bar?.update(++done) },
-  );
-  bar?.finish();
+  // The runs train as a sweep on the embedded worker-thread pool: finished runs are reused, interrupted ones resume.
+  const params = (j: (typeof jobs)[number]) => ({ env: 'tomato', method: j.method, coeff: j.coeff, seed: j.seed });
+  const spec = { reproduce: 'tomato', seeds: opts.seeds, quick: opts.quick, iterations, grid: opts.grid ?? 'standard', methods: opts.methods ?? null };
+  const plan = planExplicitSweep(opts.quick ? 'reproduce-tomato-quick' : 'reproduce-tomato', spec, opts.outDir, jobs.map((j) => ({ out: j.out, input: j.input, params: params(j) })));
+  const swept = await runSweepEmbedded(opts.outDir, plan, { ...(opts.jobs ? { workers: opts.jobs } : {}), progress: Boolean(opts.progress), label: 'reproduce tomato' });
+  if (swept.failed.length) throw new Error(`${swept.failed.length} training run(s) failed; the first: ${swept.failed[0]!.error}`);
 
   // The base policy, evaluated on the runs' environment (no action noise).
   const baseEval = await evaluateRun(assetPath('base-policies', 'tomato'), { episodes: 200, seed: 99, deterministic: false, envConfig: {} });

@@ -10,6 +10,10 @@ import { bcCommand } from './bc.js';
 import { reproduceCommand } from './reproduce.js';
 import { demoCommand } from './demo.js';
 import { plotCommand } from './plot.js';
+import { sweepCommand } from './sweep.js';
+import { workerCommand } from './worker.js';
+import { resultsCommand } from './results.js';
+import { reportCommand } from './report.js';
 
 export type { Command };
 
@@ -23,4 +27,8 @@ export const commands: Record<string, Command> = {
   bc: bcCommand,
   reproduce: reproduceCommand,
   demo: demoCommand,
+  sweep: sweepCommand,
+  worker: workerCommand,
+  results: resultsCommand,
+  report: reportCommand,
 };
