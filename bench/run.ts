@@ -23,6 +23,7 @@ import { resolvePpoConfig } from '../src/algos/ppo/config.js';
 import { collectRollout } from '../src/algos/ppo/rollout.js';
 import { computeGae, standardize } from '../src/algos/ppo/gae.js';
 import { Rng } from '../src/util/rng.js';
+import { benchSweepThroughput } from './sweeps.js';
 
 interface Row {
   name: string;
@@ -277,6 +278,14 @@ async function main(): Promise<void> {
     rows.push(withReference({ name: 'PPO learner samples/s (4×512), TensorFlow.js wasm kernels', value: tfjs.learnerPaper, unit: 'samples/s' }, tfjsRef, learnerPaper));
     rows.push(withReference({ name: 'matmul 512×512 GFLOP/s, TensorFlow.js wasm kernels', value: tfjs.matmul, unit: 'GFLOP/s' }, tfjsRef, matmul));
   }
+
+  // Sweeps: short tomato runs on the embedded worker-thread pool, 1 worker and 2 (the reference is 1).
+  const sweepRuns = quick ? 4 : 8;
+  console.error('measuring sweep throughput...');
+  const sweep1 = await benchSweepThroughput(1, sweepRuns, quick ? 2 : 4);
+  const sweep2 = await benchSweepThroughput(2, sweepRuns, quick ? 2 : 4);
+  rows.push({ name: `sweep runs/min, 1 worker (${sweepRuns} tomato runs, 2×32)`, value: sweep1, unit: 'runs/min' });
+  rows.push(withReference({ name: `sweep runs/min, 2 workers (${sweepRuns} tomato runs, 2×32)`, value: sweep2, unit: 'runs/min' }, '1 worker', sweep1));
 
   // Other processes on the machine skew every row (and a reference measured at another moment).
   const load = { before: loadBefore, after: loadavg()[0]!, cpus: availableParallelism() };

@@ -126,6 +126,8 @@ function listsWritten(raw: unknown): unknown {
     if (!isPlainObject(g)) return g;
     const out = { ...g };
     for (const k of ['env', 'method', 'divergence', 'coeff', 'reward', 'seed']) if (out[k] !== undefined && !Array.isArray(out[k]) && !isPlainObject(out[k])) out[k] = [out[k]];
+    // YAML reads an unquoted `reward: true` as a boolean.
+    if (Array.isArray(out['reward'])) out['reward'] = out['reward'].map((r: unknown) => (typeof r === 'boolean' ? String(r) : r));
     return out;
   };
   return { ...raw, grid: Array.isArray(raw['grid']) ? raw['grid'].map(fix) : fix(raw['grid']) };
