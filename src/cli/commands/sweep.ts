@@ -8,6 +8,7 @@ import { runSweepEmbedded } from '../../experiments/sweeps/embedded.js';
 import { enqueueSweep, waitForSweep, DEFAULT_QUEUE } from '../../experiments/sweeps/queue.js';
 import { defaultWorkers } from '../../experiments/sweeps/executor.js';
 import { SweepStore } from '../../experiments/sweeps/store.js';
+import { releaseAllLeases } from '../../experiments/sweeps/run-lock.js';
 
 export const DEFAULT_ROOT = 'runs';
 
@@ -59,6 +60,12 @@ Finished runs are skipped; interrupted ones resume from their last checkpoint.`,
       if (w.failed.length === 0) out(`results: goodhart results --root ${root} --sweep ${plan.id}`);
       return w.failed.length ? 1 : 0;
     }
+    // Ctrl-C stops at once; the runs in progress resume from their last checkpoint next time.
+    process.once('SIGINT', () => {
+      releaseAllLeases();
+      process.stderr.write(`\ninterrupted; run the same command again to continue (finished runs are kept)\n`);
+      process.exit(130);
+    });
     const result = await runSweepEmbedded(root, plan, { ...(workers ? { workers } : {}), progress });
     out(`${result.trained} runs trained (${result.resumed} resumed), ${result.alreadyFinished} finished before, ${result.failed.length} failed, in ${formatDuration(result.seconds)}`);
     for (const f of result.failed) out(`  failed: ${f.id}: ${f.error.split('\n')[0]}`);

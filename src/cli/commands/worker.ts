@@ -4,6 +4,7 @@ import { out, type Command } from '../shared.js';
 import { ConfigError } from '../../util/validate.js';
 import { formatDuration } from '../../util/progress.js';
 import { startQueueWorker, DEFAULT_QUEUE } from '../../experiments/sweeps/queue.js';
+import { releaseAllLeases } from '../../experiments/sweeps/run-lock.js';
 
 export const workerCommand: Command = {
   summary: 'train runs queued by "goodhart sweep --redis" (any number of workers, any machines)',
@@ -52,7 +53,10 @@ Stop with Ctrl-C (a second Ctrl-C stops at once; the run resumes from its last c
         void handle.close(force).then(() => resolve(code));
       };
       const onSignal = () => {
-        if (stopping) process.exit(130);
+        if (stopping) {
+          releaseAllLeases();
+          process.exit(130);
+        }
         stopping = true;
         out('finishing the runs in progress (Ctrl-C again to stop now)');
         stop(0, false);

@@ -88,15 +88,28 @@ export function acquireLease(path: string, opts: LeaseOptions): RunLease | null 
     }
   }, opts.beatMs ?? Math.max(50, Math.floor(opts.staleMs / 4)));
   beat.unref();
-  return {
+  const lease: RunLease = {
     path,
     owner,
     held: () => !lost && readOwner(path) === owner,
     release() {
       clearInterval(beat);
+      heldLeases.delete(lease);
       if (readOwner(path) === owner) rmSync(path, { force: true });
     },
   };
+  heldLeases.add(lease);
+  return lease;
+}
+
+const heldLeases = new Set<RunLease>();
+
+/**
+ * Gives up every lease this process holds, for a process about to exit on Ctrl-C: its runs can be
+ * resumed at once by the next sweep or worker instead of after the lease has gone stale.
+ */
+export function releaseAllLeases(): void {
+  for (const lease of [...heldLeases]) lease.release();
 }
 
 /** The holder recorded in a lock file ({ owner, host, pid }), or null when unlocked. */
