@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { planSweep, planSweepFile, planExplicitSweep, setPath } from '../../src/experiments/sweeps/spec.js';
+import { planSweep, planSweepFile, planExplicitSweep, setPath, withAssetPaths } from '../../src/experiments/sweeps/spec.js';
+import { assetPath } from '../../src/util/paths.js';
 import { canonicalJson, stableHash } from '../../src/experiments/sweeps/canonical.js';
 import { resolveRunConfig } from '../../src/experiments/run-config.js';
 import { tinySpec } from './fixtures.js';
@@ -93,6 +94,9 @@ grid:
   const j = planSweepFile(join(dir, 'b.json'));
   assert.deepEqual(y.runs.map((r) => r.id), j.runs.map((r) => r.id));
   assert.deepEqual(y.runs.map((r) => r.params), [{ env: 'tomato', method: 'none', seed: 4 }, { env: 'tomato', method: 'orpo', coeff: 0.2, seed: 4 }]);
+  // Shipped base policies stay named as assets (ids independent of the install path); workers resolve them.
+  assert.deepEqual(y.runs[1]!.input['basePolicies'], ['@assets/base-policies/tomato']);
+  assert.deepEqual(withAssetPaths(y.runs[1]!.input)['basePolicies'], [assetPath('base-policies', 'tomato')]);
   writeFileSync(join(dir, 'bad.yaml'), 'name: x\ngrid: [unclosed\n');
   assert.throws(() => planSweepFile(join(dir, 'bad.yaml')), /bad\.yaml": not valid YAML/);
   assert.throws(() => planSweepFile(join(dir, 'missing.yaml')), /does not exist/);

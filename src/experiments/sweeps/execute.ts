@@ -6,6 +6,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { train } from '../train.js';
 import { RunDir } from '../run-store.js';
 import { SweepStore } from './store.js';
+import { withAssetPaths } from './spec.js';
 
 export interface RunTask {
   root: string;
@@ -33,7 +34,7 @@ export async function executeRun(task: RunTask): Promise<RunOutcome> {
     // Left by a worker killed before config.json was written (e.g. while copying base policies):
     // nothing in it can be resumed, and the lease guarantees nobody else is writing it.
     if (existsSync(dir.path)) rmSync(dir.path, { recursive: true, force: true });
-    result = await train({ runDir: dir.path, input: task.run.input });
+    result = await train({ runDir: dir.path, input: withAssetPaths(task.run.input) });
   }
   if (result.status === 'interrupted') return { status: 'interrupted', id: task.run.id, iteration: result.iteration };
   const seconds = (performance.now() - started) / 1000;

@@ -267,17 +267,32 @@ function resolveBasePolicies(input: Record<string, unknown>, specDir: string): R
     ...input,
     basePolicies: bases.map((p) => {
       if (typeof p !== 'string') return p;
-      const path = p.startsWith('@assets/') ? assetPath(...p.slice('@assets/'.length).split('/')) : isAbsolute(p) ? p : resolve(specDir, p);
+      // "@assets/..." stays as written: each worker finds its own installed copy, and run ids do not
+      // depend on where the package is installed.
+      const path = p.startsWith(ASSET_PREFIX) ? resolveAssetRef(p) : isAbsolute(p) ? p : resolve(specDir, p);
       // Checked now rather than when a worker reaches the run, perhaps hours later.
       if (!new RunDir(path).exists()) throw new ConfigError(`spec: base policy "${p}" (${path}) is not a run directory (no config.json)`);
-      return path;
+      return p.startsWith(ASSET_PREFIX) ? p : path;
     }),
   };
 }
 
+const ASSET_PREFIX = '@assets/';
+
+function resolveAssetRef(p: string): string {
+  return assetPath(...p.slice(ASSET_PREFIX.length).split('/'));
+}
+
+/** A run input with "@assets/..." base policies replaced by this installation's paths (what train reads). */
+export function withAssetPaths(input: Record<string, unknown>): Record<string, unknown> {
+  const bases = input['basePolicies'];
+  if (!Array.isArray(bases)) return input;
+  return { ...input, basePolicies: bases.map((p: unknown) => (typeof p === 'string' && p.startsWith(ASSET_PREFIX) ? resolveAssetRef(p) : p)) };
+}
+
 /**
- * A sweep from runs listed one by one (for grids that are not products, such as `reproduce
- * tomato`'s): each run keeps the directory it is given (relative to the root or absolute below it).
+ * A sweep from runs listed one by one (for grids that are not products, such as `reproduce`'s):
+ * each run keeps the directory it is given (relative to the root or absolute below it).
  */
 export function planExplicitSweep(name: string, spec: unknown, root: string, jobs: readonly { out: string; input: Record<string, unknown>; params: Record<string, ParamValue> }[]): SweepPlan {
   const rootAbs = resolve(root);
