@@ -282,8 +282,8 @@ async function main(): Promise<void> {
   // Sweeps: short tomato runs on the embedded worker-thread pool, 1 worker and 2 (the reference is 1).
   const sweepRuns = quick ? 4 : 8;
   console.error('measuring sweep throughput...');
-  const sweep1 = await benchSweepThroughput(1, sweepRuns, quick ? 2 : 4);
-  const sweep2 = await benchSweepThroughput(2, sweepRuns, quick ? 2 : 4);
+  const sweep1 = benchSweepThroughput(1, sweepRuns, quick ? 2 : 4);
+  const sweep2 = benchSweepThroughput(2, sweepRuns, quick ? 2 : 4);
   rows.push({ name: `sweep runs/min, 1 worker (${sweepRuns} tomato runs, 2×32)`, value: sweep1, unit: 'runs/min' });
   rows.push(withReference({ name: `sweep runs/min, 2 workers (${sweepRuns} tomato runs, 2×32)`, value: sweep2, unit: 'runs/min' }, '1 worker', sweep1));
 
