@@ -3,6 +3,7 @@
  * sweep, the sweep's parameters), filters (`k=v`), and groups with the mean ± standard error over
  * their runs (usually the seeds), printed as a table or exported as CSV.
  */
+import { existsSync } from 'node:fs';
 import { meanSe, formatMeanSe, type MeanSe } from '../../util/stats.js';
 import { ConfigError } from '../../util/validate.js';
 import { readIndex, syncIndex, queryAll } from './results-index.js';
@@ -17,6 +18,7 @@ export const METRICS = ['true_return', 'proxy_return'] as const;
 
 /** Finished runs, all of them or those of one sweep; the index is brought up to date first. */
 export async function loadResultRecords(root: string, opts: { sweep?: string } = {}): Promise<ResultRecord[]> {
+  if (!existsSync(root)) throw new ConfigError(`--root: results directory "${root}" does not exist`);
   await syncIndex(root);
   const db = await readIndex(root);
   try {
