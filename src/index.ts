@@ -6,3 +6,6 @@ export * from './policies/actor-critic.js';
 export * from './experiments/index.js';
 export { Rng } from './util/rng.js';
 export { meanSe, type MeanSe } from './util/stats.js';
+export * from './lm/tasks/index.js';
+export * from './rewards/index.js';
+export * as lm from './lm/index.js';

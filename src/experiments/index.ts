@@ -11,4 +11,5 @@ export * from './bc-run.js';
 export * from './reproduce.js';
 export * from './job-pool.js';
 export * from './curves.js';
+export * from './gaa-compare.js';
 export * from './sweeps/index.js';

@@ -10,6 +10,9 @@ import { bcCommand } from './bc.js';
 import { reproduceCommand } from './reproduce.js';
 import { demoCommand } from './demo.js';
 import { plotCommand } from './plot.js';
+import { rlhfCommand } from './rlhf.js';
+import { tasksCommand } from './tasks.js';
+import { gaaCompareCommand } from './gaa-compare.js';
 import { sweepCommand } from './sweep.js';
 import { workerCommand } from './worker.js';
 import { resultsCommand } from './results.js';
@@ -27,6 +30,9 @@ export const commands: Record<string, Command> = {
   bc: bcCommand,
   reproduce: reproduceCommand,
   demo: demoCommand,
+  rlhf: rlhfCommand,
+  tasks: tasksCommand,
+  'gaa-compare': gaaCompareCommand,
   sweep: sweepCommand,
   worker: workerCommand,
   results: resultsCommand,

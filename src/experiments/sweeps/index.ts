@@ -8,4 +8,4 @@ export * from './queue.js';
 export * from './results-index.js';
 export * from './results.js';
 export * from './report.js';
-export type { RunTask, RunOutcome } from './execute.js';
+export type { RunTask, RunOutcome as SweepRunOutcome } from './execute.js';
