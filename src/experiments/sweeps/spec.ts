@@ -207,7 +207,7 @@ function expandGrid(spec: SweepSpec, grid: Grid, where: string, specDir: string)
       input = setPath(input, path, extraValues[i]);
       params[path] = toParam(extraValues[i]);
     });
-    input = resolveBasePolicies(input, specDir);
+    input = resolvePolicyPaths(input, specDir);
     let config: RunConfig;
     try {
       config = resolveRunConfig(input);
@@ -260,21 +260,20 @@ export function setPath(obj: Record<string, unknown>, path: string, value: unkno
   return { ...obj, [head]: setPath(child, rest.join('.'), value) };
 }
 
-function resolveBasePolicies(input: Record<string, unknown>, specDir: string): Record<string, unknown> {
-  const bases = input['basePolicies'];
-  if (!Array.isArray(bases)) return input;
-  return {
-    ...input,
-    basePolicies: bases.map((p) => {
-      if (typeof p !== 'string') return p;
-      // "@assets/..." stays as written: each worker finds its own installed copy, and run ids do not
-      // depend on where the package is installed.
-      const path = p.startsWith(ASSET_PREFIX) ? resolveAssetRef(p) : isAbsolute(p) ? p : resolve(specDir, p);
-      // Checked now rather than when a worker reaches the run, perhaps hours later.
-      if (!new RunDir(path).exists()) throw new ConfigError(`spec: base policy "${p}" (${path}) is not a run directory (no config.json)`);
-      return p.startsWith(ASSET_PREFIX) ? p : path;
-    }),
+function resolvePolicyPaths(input: Record<string, unknown>, specDir: string): Record<string, unknown> {
+  const place = (p: unknown, field: string): unknown => {
+    if (typeof p !== 'string') return p;
+    // "@assets/..." stays as written: each worker finds its own installed copy, and run ids do not
+    // depend on where the package is installed.
+    const path = p.startsWith(ASSET_PREFIX) ? resolveAssetRef(p) : isAbsolute(p) ? p : resolve(specDir, p);
+    // Checked now rather than when a worker reaches the run, perhaps hours later.
+    if (!new RunDir(path).exists()) throw new ConfigError(`spec: ${field} "${p}" (${path}) is not a run directory (no config.json)`);
+    return p.startsWith(ASSET_PREFIX) ? p : path;
   };
+  const out = { ...input };
+  if (Array.isArray(input['basePolicies'])) out['basePolicies'] = input['basePolicies'].map((p: unknown) => place(p, 'base policy'));
+  if (typeof input['initPolicy'] === 'string') out['initPolicy'] = place(input['initPolicy'], 'initPolicy');
+  return out;
 }
 
 const ASSET_PREFIX = '@assets/';
@@ -283,11 +282,13 @@ function resolveAssetRef(p: string): string {
   return assetPath(...p.slice(ASSET_PREFIX.length).split('/'));
 }
 
-/** A run input with "@assets/..." base policies replaced by this installation's paths (what train reads). */
+/** A run input with "@assets/..." policy paths replaced by this installation's paths (what train reads). */
 export function withAssetPaths(input: Record<string, unknown>): Record<string, unknown> {
-  const bases = input['basePolicies'];
-  if (!Array.isArray(bases)) return input;
-  return { ...input, basePolicies: bases.map((p: unknown) => (typeof p === 'string' && p.startsWith(ASSET_PREFIX) ? resolveAssetRef(p) : p)) };
+  const local = (p: unknown) => (typeof p === 'string' && p.startsWith(ASSET_PREFIX) ? resolveAssetRef(p) : p);
+  const out = { ...input };
+  if (Array.isArray(input['basePolicies'])) out['basePolicies'] = input['basePolicies'].map(local);
+  if (typeof input['initPolicy'] === 'string') out['initPolicy'] = local(input['initPolicy']);
+  return out;
 }
 
 /**
