@@ -24,6 +24,7 @@ import { collectRollout } from '../src/algos/ppo/rollout.js';
 import { computeGae, standardize } from '../src/algos/ppo/gae.js';
 import { Rng } from '../src/util/rng.js';
 import { benchLm } from './lm.js';
+import { benchSweepThroughput } from './sweeps.js';
 
 interface Row {
   name: string;
@@ -282,6 +283,14 @@ async function main(): Promise<void> {
   // Language models (src/lm, docs/lm.md): the default model size.
   console.error('measuring the language model...');
   rows.push(...benchLm(quick));
+
+  // Sweeps: short tomato runs on the embedded worker-thread pool, 1 worker and 2 (the reference is 1).
+  const sweepRuns = quick ? 4 : 8;
+  console.error('measuring sweep throughput...');
+  const sweep1 = benchSweepThroughput(1, sweepRuns, quick ? 2 : 4);
+  const sweep2 = benchSweepThroughput(2, sweepRuns, quick ? 2 : 4);
+  rows.push({ name: `sweep runs/min, 1 worker (${sweepRuns} tomato runs, 2×32)`, value: sweep1, unit: 'runs/min' });
+  rows.push(withReference({ name: `sweep runs/min, 2 workers (${sweepRuns} tomato runs, 2×32)`, value: sweep2, unit: 'runs/min' }, '1 worker', sweep1));
 
   // Other processes on the machine skew every row (and a reference measured at another moment).
   const load = { before: loadBefore, after: loadavg()[0]!, cpus: availableParallelism() };

@@ -12,3 +12,4 @@ export * from './reproduce.js';
 export * from './job-pool.js';
 export * from './curves.js';
 export * from './gaa-compare.js';
+export * from './sweeps/index.js';

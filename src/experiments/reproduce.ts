@@ -9,11 +9,13 @@
 import { mkdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { RunDir } from './run-store.js';
-import { runJobs, type TrainJob } from './job-pool.js';
+import type { TrainJob } from './job-pool.js';
+import { planExplicitSweep } from './sweeps/spec.js';
+import { runSweepEmbedded } from './sweeps/embedded.js';
 import { evaluateRun } from './evaluate.js';
 import { atomicWriteFile, atomicWriteJson } from '../util/fs.js';
 import { meanSe, formatMeanSe, type MeanSe } from '../util/stats.js';
-import { ProgressBar, formatDuration } from '../util/progress.js';
+import { formatDuration } from '../util/progress.js';
 import { assetPath } from '../util/paths.js';
 import { renderPng, renderSvg, type ChartSpec, type Series, type HLine } from '../util/plot/index.js';
 
@@ -209,13 +211,12 @@ export async function reproduce(opts: ReproduceOptions): Promise<{ rows: Reprodu
   mkdirSync(opts.outDir, { recursive: true });
   const started = performance.now();
   const { jobs, iterations } = planReproduction(opts);
-  let done = jobs.filter((j) => new RunDir(j.out).isFinished()).length;
-  const bar = opts.progress ? new ProgressBar({ total: jobs.length, label: `reproduce ${target.env}`, unit: 'runs', plainInterval: 30, start: done }) : null;
-  await runJobs(
-    jobs.filter((j) => !new RunDir(j.out).isFinished()),
-    { ...(opts.jobs ? { jobs: opts.jobs } : {}), onProgress: () => bar?.update(++done) },
-  );
-  bar?.finish();
+  // The runs train as a sweep on the embedded worker-thread pool: finished runs are reused, interrupted ones resume.
+  const params = (j: (typeof jobs)[number]) => ({ env: target.env, method: j.method, coeff: j.coeff, seed: j.seed });
+  const spec = { reproduce: target.env, seeds: opts.seeds, quick: opts.quick, iterations, grid: opts.grid ?? 'standard', methods: opts.methods ?? null };
+  const plan = planExplicitSweep(`reproduce-${target.env}${opts.quick ? '-quick' : ''}`, spec, opts.outDir, jobs.map((j) => ({ out: j.out, input: j.input, params: params(j) })));
+  const swept = await runSweepEmbedded(opts.outDir, plan, { ...(opts.jobs ? { workers: opts.jobs } : {}), progress: Boolean(opts.progress), label: `reproduce ${target.env}` });
+  if (swept.failed.length) throw new Error(`${swept.failed.length} training run(s) failed; the first: ${swept.failed[0]!.error}`);
 
   // The base policy, evaluated on the runs' environment (for tomato: without the base's action noise).
   const baseEval = await evaluateRun(assetPath('base-policies', target.basePolicy), { episodes: 2 * target.evalEpisodes, seed: 99, deterministic: false, envConfig: target.envConfig });

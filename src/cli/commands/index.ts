@@ -14,6 +14,10 @@ import { rlhfCommand } from './rlhf.js';
 import { tasksCommand } from './tasks.js';
 import { gaaCompareCommand } from './gaa-compare.js';
 import { rewardModelCommand } from './reward-model.js';
+import { sweepCommand } from './sweep.js';
+import { workerCommand } from './worker.js';
+import { resultsCommand } from './results.js';
+import { reportCommand } from './report.js';
 
 export type { Command };
 
@@ -31,4 +35,8 @@ export const commands: Record<string, Command> = {
   tasks: tasksCommand,
   'gaa-compare': gaaCompareCommand,
   'reward-model': rewardModelCommand,
+  sweep: sweepCommand,
+  worker: workerCommand,
+  results: resultsCommand,
+  report: reportCommand,
 };

@@ -1,0 +1,11 @@
+export * from './canonical.js';
+export * from './spec.js';
+export * from './store.js';
+export * from './run-lock.js';
+export * from './executor.js';
+export * from './embedded.js';
+export * from './queue.js';
+export * from './results-index.js';
+export * from './results.js';
+export * from './report.js';
+export type { RunTask, RunOutcome as SweepRunOutcome } from './execute.js';
