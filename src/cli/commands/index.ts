@@ -10,6 +10,7 @@ import { bcCommand } from './bc.js';
 import { reproduceCommand } from './reproduce.js';
 import { demoCommand } from './demo.js';
 import { plotCommand } from './plot.js';
+import { dashboardCommand } from './dashboard.js';
 
 export type { Command };
 
@@ -23,4 +24,5 @@ export const commands: Record<string, Command> = {
   bc: bcCommand,
   reproduce: reproduceCommand,
   demo: demoCommand,
+  dashboard: dashboardCommand,
 };
