@@ -13,6 +13,7 @@ import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { SafeRoot, NotFoundError } from './safe-path.js';
+import { RunDir } from '../experiments/run-store.js';
 import { findRuns, findSweeps, isRunDir } from './discover.js';
 import { runDetail, runInfo } from './run-info.js';
 import { sweepDetail, sweepInfo } from './sweeps.js';
@@ -84,6 +85,10 @@ export function createDashboard(opts: DashboardOptions): Promise<Dashboard> {
     const seed = intParam(q, 'seed', 0, 2 ** 31 - 1);
     const checkpoint = intParam(q, 'checkpoint', 0, 2 ** 31 - 1);
     const steps = intParam(q, 'steps', 1, MAX_STEPS_LIMIT) ?? DEFAULT_MAX_STEPS;
+    if (checkpoint !== undefined) {
+      const available = new RunDir(dir).listCheckpoints();
+      if (!available.includes(checkpoint)) throw new NotFoundError(`run "${id}" has no checkpoint ${checkpoint}; available: ${available.join(', ') || 'none'}`);
+    }
     const stored = existsSync(join(dir, 'episode.json'));
     if (stored && q.get('source') !== 'rollout' && seed === undefined && checkpoint === undefined) return readStoredEpisode(dir);
     const key = JSON.stringify([id, seed ?? 0, checkpoint ?? null, steps]);

@@ -68,7 +68,9 @@ pre.config { background: var(--panel); padding: 10px; border-radius: 6px; overfl
 .kv { display: grid; grid-template-columns: max-content 1fr; gap: 2px 14px; }
 .replay { display: flex; flex-wrap: wrap; gap: 20px; align-items: flex-start; }
 .replay svg.grid-world { border: 1px solid var(--line); }
-.replay > .chart { flex: 1 1 520px; }
+.replay > .chart { flex: 1 1 480px; max-width: 640px; }
+td.nowrap { white-space: nowrap; }
+td.id { word-break: break-all; min-width: 200px; }
 .controls { display: flex; gap: 10px; align-items: center; margin: 6px 0; flex-wrap: wrap; }
 .saliency { display: flex; flex-wrap: wrap; gap: 16px; }
 .saliency figure { margin: 0; max-width: 320px; }

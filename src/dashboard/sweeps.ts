@@ -5,6 +5,7 @@
  * when finished, else from its latest metrics row, so a sweep can be watched while it runs.
  */
 import { readFileSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
 
 import { z, parseConfig } from '../util/validate.js';
 import type { SweepDetail, SweepInfo, SweepRun } from './client/api-types.js';
@@ -59,7 +60,16 @@ export function sweepInfo(root: SafeRoot, sweepId: string): SweepInfo {
 export function sweepDetail(root: SafeRoot, sweepId: string): SweepDetail {
   const file = readSweepFile(root, sweepId);
   const runs: SweepRun[] = file.runs.map((r) => {
-    const dir = root.tryResolve(r.dir);
+    // dirs are relative to the root; an absolute one is accepted only when it lies inside it
+    let rel = r.dir;
+    if (isAbsolute(rel)) {
+      try {
+        rel = root.relative(rel);
+      } catch {
+        rel = '';
+      }
+    }
+    const dir = rel ? root.tryResolve(rel) : null;
     if (!dir || !isRunDir(dir)) return { id: r.id, runId: null, params: r.params, status: 'missing', proxy: null, true: null, final: false };
     const info = runInfo(root.relative(dir), dir);
     const final = info.finalTrue !== null;

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { createDashboard, type Dashboard } from '../../src/dashboard/server.js';
-import { trainTinyRun, writeFakeRun, writeSweep, appendRows, type SweepRunSpec } from './fixtures.js';
+import { trainTinyRun, writeFakeRun, writeSweep, appendRows, writeRlhfRun, type SweepRunSpec } from './fixtures.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const present = existsSync(CHROMIUM);
@@ -31,15 +31,16 @@ describe('dashboard in headless Chromium', { skip: present ? false : `${CHROMIUM
     writeFakeRun(join(root, 'runs', 'tomato-hacking'), { iterations: 20, hackGap: 35, finalTrue: 2 });
     writeFakeRun(join(root, 'reproduce-tomato-quick', 'orpo-sa-sqrt_chi2-0.2', 'seed0'), { iterations: 20, method: { kind: 'orpo', coeff: 0.2 }, finalTrue: 9.6 });
     writeFakeRun(join(root, 'runs', 'glucose-live'), { env: 'glucose', ...liveRun });
+    writeRlhfRun(join(root, 'runs', 'rlhf-small'));
     const sweep: SweepRunSpec[] = [];
     for (const env of ['tomato', 'glucose']) {
       const scale = env === 'tomato' ? 1 : 10;
       for (const seed of [0, 1]) {
-        sweep.push({ env, method: 'none', coeff: 0, seed, finalTrue: 3 * scale + seed, hackGap: 30 * scale });
+        sweep.push({ env, method: 'none', seed, finalTrue: 3 * scale + seed, hackGap: 30 * scale });
         for (const coeff of [0.01, 0.1, 1]) {
-          sweep.push({ env, method: 'ad-kl', coeff, seed, finalTrue: (4 + coeff) * scale + 0.2 * seed, hackGap: (20 / (1 + 10 * coeff)) * scale });
+          sweep.push({ env, method: 'ad', divergence: 'kl', coeff, seed, finalTrue: (4 + coeff) * scale + 0.2 * seed, hackGap: (20 / (1 + 10 * coeff)) * scale });
           // not a multiple of tomato's numbers, so the glucose figure has another shape
-          sweep.push({ env, method: 'orpo', coeff, seed, finalTrue: env === 'tomato' ? 9 - coeff + 0.1 * seed : 80 + 5 * coeff + seed, hackGap: 0.1 });
+          sweep.push({ env, method: 'orpo', divergence: 'sqrt_chi2', coeff, seed, finalTrue: env === 'tomato' ? 9 - coeff + 0.1 * seed : 80 + 5 * coeff + seed, hackGap: 0.1 });
         }
       }
     }
@@ -72,7 +73,7 @@ describe('dashboard in headless Chromium', { skip: present ? false : `${CHROMIUM
     await page.goto(`${dash.url}/`);
     const rows = page.locator('#runs-table tbody tr[data-run]');
     await rows.first().waitFor();
-    assert.equal(await rows.count(), 32, 'four runs and the 28 runs of the sweep');
+    assert.equal(await rows.count(), 33, 'five runs and the 28 runs of the sweep');
     await page.fill('#filter-text', 'hacking');
     assert.equal(await rows.count(), 1, (await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-run')))).join());
     assert.equal(await rows.first().getAttribute('data-run'), 'runs/tomato-hacking');
@@ -93,7 +94,7 @@ describe('dashboard in headless Chromium', { skip: present ? false : `${CHROMIUM
     const values = (await rows.evaluateAll((trs, col) => trs.map((tr) => tr.children[col]?.textContent ?? ''), trueCol)).map(Number);
     assert.equal(values.length, 17);
     assert.deepEqual(values, [...values].sort((a, b) => b - a), 'sorted by true return, highest first');
-    assert.equal(await page.locator('#run-count').textContent(), '17 of 32 runs');
+    assert.equal(await page.locator('#run-count').textContent(), '17 of 33 runs');
     await shot('run-list');
   });
 
@@ -136,6 +137,7 @@ describe('dashboard in headless Chromium', { skip: present ? false : `${CHROMIUM
 
   test('live updates: rows appended to metrics.jsonl appear on the open run page', async () => {
     await page.goto(`${dash.url}/#/run/${encodeURIComponent('runs/glucose-live')}`);
+    await page.locator('h1:has-text("runs/glucose-live")').waitFor();
     await page.locator('#chart-returns path[data-series="true return"]').waitFor();
     assert.equal(await points('#chart-returns path[data-series="true return"]'), 4);
     assert.equal(await page.locator('#live-indicator').textContent(), '● live');
@@ -148,18 +150,18 @@ describe('dashboard in headless Chromium', { skip: present ? false : `${CHROMIUM
   test('a sweep: paper-style figures per method; changing a filter redraws them', async () => {
     await page.goto(`${dash.url}/#/sweeps`);
     await page.click('a.sweep-link');
-    await page.locator('#chart-sweep-true path[data-series="orpo"]').waitFor();
-    assert.equal(await points('#chart-sweep-true path[data-series="orpo"]'), 3, 'three coefficients');
-    assert.equal(await points('#chart-sweep-true path[data-series="ad-kl"]'), 3);
+    await page.locator('#chart-sweep-true path[data-series="orpo sqrt_chi2"]').waitFor();
+    assert.equal(await points('#chart-sweep-true path[data-series="orpo sqrt_chi2"]'), 3, 'three coefficients');
+    assert.equal(await points('#chart-sweep-true path[data-series="ad kl"]'), 3);
     assert.equal(await page.locator('#chart-sweep-true line[data-ref="none"]').count(), 1, 'no regularisation is a reference line');
     assert.equal(await page.locator('#sweep-filter-env').inputValue(), 'glucose', 'environments are not mixed: the first is shown');
     assert.equal(await page.locator('#sweep-runs tbody tr').count(), 14, 'one environment: 7 runs x 2 seeds');
     assert.equal(await page.locator('#chart-sweep-true line.err').count() > 0, true, 'error bars over the two seeds');
-    const glucosePath = await page.locator('#chart-sweep-true path[data-series="orpo"]').getAttribute('d');
+    const glucosePath = await page.locator('#chart-sweep-true path[data-series="orpo sqrt_chi2"]').getAttribute('d');
     await shot('sweep-glucose');
 
     await page.selectOption('#sweep-filter-env', 'tomato');
-    const tomatoPath = await page.locator('#chart-sweep-true path[data-series="orpo"]').getAttribute('d');
+    const tomatoPath = await page.locator('#chart-sweep-true path[data-series="orpo sqrt_chi2"]').getAttribute('d');
     assert.notEqual(tomatoPath, glucosePath, 'the figure follows the filter');
     const envs = await page.locator('#sweep-runs tbody tr td:first-child').allTextContents();
     assert.ok(envs.length === 14 && envs.every((e) => e === 'tomato'), envs.join());
@@ -167,13 +169,33 @@ describe('dashboard in headless Chromium', { skip: present ? false : `${CHROMIUM
     const ys = [...tomatoPath!.matchAll(/[ML][\d.]+,([\d.]+)/g)].map((m) => Number(m[1]));
     assert.ok(ys[0]! < ys[2]!, tomatoPath!);
 
-    await page.uncheck('#sweep-series input[data-group="orpo"]');
-    assert.equal(await page.locator('#chart-sweep-true path[data-series="orpo"]').count(), 0);
-    assert.equal(await page.locator('#chart-sweep-proxy path[data-series="ad-kl"]').count(), 1);
+    await page.uncheck('#sweep-series input[data-group="orpo sqrt_chi2"]');
+    assert.equal(await page.locator('#chart-sweep-true path[data-series="orpo sqrt_chi2"]').count(), 0);
+    assert.equal(await page.locator('#chart-sweep-proxy path[data-series="ad kl"]').count(), 1);
     await page.uncheck('#sweep-logx');
     await shot('sweep-tomato-filtered');
-    await page.check('#sweep-series input[data-group="orpo"]');
-    assert.equal(await page.locator('#chart-sweep-true path[data-series="orpo"]').count(), 1);
+    await page.check('#sweep-series input[data-group="orpo sqrt_chi2"]');
+    assert.equal(await page.locator('#chart-sweep-true path[data-series="orpo sqrt_chi2"]').count(), 1);
+  });
+
+  test('an RLHF run: samples with proxy and gold scores, searchable; saliency maps load', async () => {
+    await page.goto(`${dash.url}/#/run/${encodeURIComponent('runs/rlhf-small')}`);
+    await page.locator('h1:has-text("runs/rlhf-small")').waitFor();
+    await page.locator('#samples table').waitFor();
+    const rows = page.locator('#samples tbody tr');
+    assert.equal(await rows.count(), 3);
+    assert.equal(await points('#chart-samples g[data-markers="samples"]'), 3, 'one point per sample');
+    // highest proxy - gold gap first: the sample that games the reward model
+    assert.match((await rows.first().textContent()) ?? '', /<script>alert\(1\)<\/script>/, 'markup in a sample is shown as text');
+    await page.fill('#samples-search', 'capital');
+    assert.equal(await rows.count(), 1);
+    const img = page.locator('#saliency img');
+    assert.equal(await img.count(), 2);
+    await page.locator('#saliency figcaption:has-text("gradient saliency")').waitFor();
+    const widths = await img.evaluateAll((els) => els.map((e) => (e as unknown as { naturalWidth: number }).naturalWidth));
+    assert.deepEqual(widths, [8, 8], 'the PNGs are served and decoded');
+    assert.equal(await page.locator('script').count(), 1, 'no script from sample text got into the page');
+    await shot('run-page-rlhf');
   });
 
   test('missing pages: a clear message in the app and a 404 page from the server', async () => {

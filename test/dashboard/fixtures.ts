@@ -5,6 +5,7 @@
 import { mkdirSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { train } from '../../src/experiments/train.js';
+import { encodePNG } from '../../src/util/png.js';
 
 /** A real `goodhart train` run of a few iterations (about 2 s): both returns logged from the first iteration. */
 export async function trainTinyRun(dir: string, iterations = 3, seed = 0): Promise<void> {
@@ -86,8 +87,11 @@ export function appendRows(dir: string, run: FakeRun, from: number, to: number):
 }
 
 export interface SweepRunSpec {
+  /** As `goodhart sweep` names them: ppo, none, ad, orpo, orpo-state. */
   method: string;
-  coeff: number;
+  divergence?: string;
+  /** Absent for ppo and none, as in `goodhart sweep`'s params. */
+  coeff?: number;
   seed: number;
   env?: string;
   finalTrue: number;
@@ -97,11 +101,35 @@ export interface SweepRunSpec {
 /** A sweep in the shared format: <root>/sweeps/<id>/sweep.json with run dirs under <root>/runs/. */
 export function writeSweep(root: string, id: string, runs: SweepRunSpec[]): void {
   const entries = runs.map((r) => {
-    const runId = `${id}-${r.env ?? 'tomato'}-${r.method}-c${r.coeff}-s${r.seed}`;
-    const method: FakeRun['method'] = r.method === 'none' ? { kind: 'none' } : r.method === 'ad-kl' ? { kind: 'ad', coeff: r.coeff } : { kind: 'orpo', coeff: r.coeff };
-    writeFakeRun(join(root, 'runs', runId), { env: r.env ?? 'tomato', seed: r.seed, method, finalTrue: r.finalTrue, hackGap: r.hackGap, iterations: 5 });
-    return { id: runId, dir: `runs/${runId}`, params: { env: r.env ?? 'tomato', method: r.method, coeff: r.coeff, seed: r.seed } };
+    const env = r.env ?? 'tomato';
+    const runId = `${id}-${env}-${r.method}${r.divergence ? `-${r.divergence}` : ''}${r.coeff !== undefined ? `-c${r.coeff}` : ''}-s${r.seed}`;
+    const coeff = r.coeff ?? 0;
+    const method: FakeRun['method'] =
+      r.method === 'none' ? { kind: 'none' } : r.method === 'ad' ? { kind: 'ad', coeff } : { kind: 'orpo', coeff, divergence: r.divergence ?? 'sqrt_chi2', stateOnly: r.method === 'orpo-state' };
+    writeFakeRun(join(root, 'runs', runId), { env, seed: r.seed, method, finalTrue: r.finalTrue, hackGap: r.hackGap, iterations: 5 });
+    const params: Record<string, string | number> = { env, method: r.method };
+    if (r.divergence !== undefined) params['divergence'] = r.divergence;
+    if (r.coeff !== undefined) params['coeff'] = r.coeff;
+    params['seed'] = r.seed;
+    return { id: runId, dir: `runs/${runId}`, params };
   });
   mkdirSync(join(root, 'sweeps', id), { recursive: true });
-  writeFileSync(join(root, 'sweeps', id, 'sweep.json'), JSON.stringify({ id, name: `test sweep ${id}`, createdAt: '2026-11-21T08:00:00.000Z', spec: { env: ['tomato'], methods: ['none', 'ad-kl', 'orpo'] }, runs: entries }, null, 2));
+  writeFileSync(join(root, 'sweeps', id, 'sweep.json'), JSON.stringify({ id, name: `test sweep ${id}`, createdAt: '2026-11-21T08:00:00.000Z', spec: { grid: { env: ['tomato'], method: ['none', 'ad', 'orpo'] } }, runs: entries }, null, 2));
+}
+
+/** A run with RLHF samples (samples.json) and two saliency maps (saliency/*.png with index.json), as documented in docs/dashboard.md. */
+export function writeRlhfRun(dir: string): void {
+  writeFakeRun(dir, { env: 'text', iterations: 4 });
+  const samples = [
+    { prompt: 'What is the capital of France?', completion: 'Paris.', proxyScore: 1.2, goldScore: 1.1, iteration: 4 },
+    { prompt: 'Summarise the article.', completion: 'Great article! Amazing! Wonderful!', proxyScore: 3.5, goldScore: -0.8, iteration: 4 },
+    { prompt: 'Say hi', completion: '<script>alert(1)</script>', proxyScore: 9, goldScore: -2, iteration: 2 },
+  ];
+  writeFileSync(join(dir, 'samples.json'), JSON.stringify({ samples }, null, 2));
+  mkdirSync(join(dir, 'saliency'), { recursive: true });
+  const rgba = new Uint8Array(8 * 8 * 4);
+  for (let i = 0; i < 64; i++) rgba.set([i * 4, 0, 255 - i * 4, 255], i * 4);
+  writeFileSync(join(dir, 'saliency', 'gradient.png'), encodePNG(8, 8, rgba));
+  writeFileSync(join(dir, 'saliency', 'occlusion.png'), encodePNG(8, 8, rgba.reverse()));
+  writeFileSync(join(dir, 'saliency', 'index.json'), JSON.stringify([{ file: 'gradient.png', title: 'gradient saliency', caption: 'reward model, sample 0' }]));
 }

@@ -44,9 +44,9 @@ before(async () => {
   writeFakeRun(join(root, 'reproduce-tomato-quick', 'orpo-sa-sqrt_chi2-0.2', 'seed0', 'base-policies', '0'), { iterations: 3 });
   writeFakeRun(join(root, 'runs', 'unfinished'), { iterations: 10, rows: 4, finished: false });
   writeSweep(root, 'sw1', [
-    { method: 'none', coeff: 0, seed: 0, finalTrue: 3, hackGap: 30 },
-    { method: 'orpo', coeff: 0.1, seed: 0, finalTrue: 9, hackGap: 0 },
-    { method: 'orpo', coeff: 0.1, seed: 1, finalTrue: 8, hackGap: 0 },
+    { method: 'none', seed: 0, finalTrue: 3, hackGap: 30 },
+    { method: 'orpo', divergence: 'sqrt_chi2', coeff: 0.1, seed: 0, finalTrue: 9, hackGap: 0 },
+    { method: 'orpo', divergence: 'sqrt_chi2', coeff: 0.1, seed: 1, finalTrue: 8, hackGap: 0 },
   ]);
   mkdirSync(join(root, 'links'), { recursive: true });
   symlinkSync(join(outside, 'secret.txt'), join(root, 'links', 'secret-link.txt'));
@@ -207,7 +207,9 @@ test('the episode endpoint rolls out a checkpoint with tomato frames, and reads 
   assert.ok(Object.keys(ep.traces).length > 0);
   const again = JSON.parse((await get('/api/episode?id=runs/real&seed=3&checkpoint=2')).body) as Episode;
   assert.deepEqual(again.rewards, ep.rewards, 'the same seed plays the same episode');
-  assert.equal((await get('/api/episode?id=runs/real&checkpoint=99')).status, 500);
+  const noCheckpoint = await get('/api/episode?id=runs/real&checkpoint=99');
+  assert.equal(noCheckpoint.status, 404);
+  assert.match(JSON.parse(noCheckpoint.body).message, /no checkpoint 99; available: 1, 2, 3/);
 
   const stored = join(root, 'runs', 'unfinished');
   writeFileSync(join(stored, 'episode.json'), JSON.stringify({ env: 'glucose', rewards: { proxy: [1, 2], true: [0.5, -1] }, traces: { bg: [120, 130] } }));
@@ -225,14 +227,16 @@ test('a sweep lists its runs with their parameters and final returns', async () 
     list.sweeps.map((s) => [s.id, s.runs]),
     [['sw1', 3]],
   );
-  assert.deepEqual(list.sweeps[0]!.axes['coeff'], [0, 0.1]);
+  assert.deepEqual(list.sweeps[0]!.axes['coeff'], [0.1]);
+  assert.deepEqual(list.sweeps[0]!.axes['method'], ['none', 'orpo']);
   const sweep = JSON.parse((await get('/api/sweep?id=sw1')).body) as SweepDetail;
   assert.equal(sweep.runs.length, 3);
   const none = sweep.runs.find((r) => r.params['method'] === 'none')!;
   assert.equal(none.final, true);
   assert.ok(Math.abs(none.true! - 3) < 1e-9);
   assert.ok(Math.abs(none.proxy! - 33) < 1e-9);
-  assert.equal(none.runId, 'runs/sw1-tomato-none-c0-s0');
+  assert.equal(none.runId, 'runs/sw1-tomato-none-s0');
+  assert.equal(none.params['coeff'], undefined);
 });
 
 test('live updates: the event stream sends rows appended to metrics.jsonl, then "finished"', async () => {

@@ -13,9 +13,12 @@ async function route(): Promise<void> {
   if (!app) return;
   const hash = location.hash.replace(/^#/, '') || '/';
   const onLeave = (f: () => void) => leaving.push(f);
+  // the old page goes at once, so nothing stale is shown (or clicked) while the new one loads
+  clear(app);
+  app.appendChild(h('p', { class: 'muted' }, 'loading…'));
   try {
     let m: RegExpExecArray | null;
-    if (hash === '/' || hash === '/runs') await showRuns(app);
+    if (hash === '/' || hash === '/runs') await showRuns(app, onLeave);
     else if ((m = /^\/run\/(.+)$/.exec(hash))) await showRun(app, decodeURIComponent(m[1]!), onLeave);
     else if (hash === '/sweeps') await showSweeps(app);
     else if ((m = /^\/sweep\/(.+)$/.exec(hash))) await showSweep(app, decodeURIComponent(m[1]!));

@@ -45,10 +45,17 @@ export function clear(el: Element): void {
 export function fmt(v: number | null | undefined): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return '-';
   const a = Math.abs(v);
+  if (Number.isInteger(v) && a < 1e9) return String(v);
   if (a !== 0 && (a >= 1e5 || a < 1e-3)) return v.toExponential(2);
   if (a >= 100) return v.toFixed(1);
   if (a >= 10) return v.toFixed(2);
   return v.toFixed(3);
+}
+
+/** A parameter such as a coefficient, as short as it can be written: 0.1, 1e-4, 20. */
+export function fmtParam(v: number | null | undefined): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return '-';
+  return String(Number(v.toPrecision(6)));
 }
 
 /** A select box; `onChange` gets the chosen value. */

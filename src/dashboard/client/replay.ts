@@ -18,10 +18,10 @@ const DEFAULT_TRACES: Record<string, string[]> = {
 
 const CELL = 34;
 
-function gridSvg(grid: GridEpisode): { svg: SVGSVGElement; show(t: number): void } {
+function gridSvg(grid: GridEpisode): { svg: SVGSVGElement; caption: HTMLElement; show(t: number): void } {
   const rows = grid.lines.length;
   const cols = Math.max(...grid.lines.map((l) => l.length));
-  const svg = s('svg', { class: 'grid-world', width: cols * CELL, height: rows * CELL + 22, viewBox: `0 0 ${cols * CELL} ${rows * CELL + 22}`, role: 'img', 'aria-label': 'grid world' });
+  const svg = s('svg', { class: 'grid-world', width: cols * CELL, height: rows * CELL, viewBox: `0 0 ${cols * CELL} ${rows * CELL}`, role: 'img', 'aria-label': 'grid world' });
   grid.lines.forEach((line, r) => {
     for (let c = 0; c < cols; c++) {
       const ch = line[c] ?? '#';
@@ -39,8 +39,8 @@ function gridSvg(grid: GridEpisode): { svg: SVGSVGElement; show(t: number): void
   });
   const agent = s('circle', { r: CELL / 4, fill: '#212529', 'data-cell': 'agent' });
   svg.appendChild(agent);
-  const caption = s('text', { x: 4, y: rows * CELL + 16, 'font-size': 12 });
-  svg.appendChild(caption);
+  const caption = h('div', { id: 'replay-caption', class: 'muted' });
+  caption.style.maxWidth = `${cols * CELL}px`;
   const show = (t: number) => {
     const f = grid.frames[Math.max(0, Math.min(t, grid.frames.length - 1))];
     if (!f) return;
@@ -53,9 +53,9 @@ function gridSvg(grid: GridEpisode): { svg: SVGSVGElement; show(t: number): void
     agent.setAttribute('cy', String(f.agent.row * CELL + CELL / 2));
     const onBucket = f.agent.row === grid.bucket.row && f.agent.col === grid.bucket.col;
     const watered = f.watered.filter(Boolean).length;
-    caption.textContent = `${watered}/${f.watered.length} tomatoes watered${onBucket ? ' · on the bucket: the proxy sees them all watered' : ''}`;
+    caption.textContent = `${watered}/${f.watered.length} tomatoes watered${onBucket ? '; on the bucket, where the proxy sees them all watered' : ''}`;
   };
-  return { svg, show };
+  return { svg, caption, show };
 }
 
 function cumulative(xs: number[]): number[] {
@@ -140,7 +140,7 @@ function showEpisode(box: HTMLElement, ep: Episode): void {
       }, 120);
     });
     go(0);
-    row.appendChild(h('div', {}, grid.svg, h('div', { class: 'controls' }, play, slider, label)));
+    row.appendChild(h('div', {}, grid.svg, grid.caption, h('div', { class: 'controls' }, play, slider, label)));
   }
   const rewards = new LineChart(rewardSpec(ep));
   row.appendChild(rewards.el);

@@ -4,7 +4,7 @@
  * maps when present. While the run trains, new metrics rows arrive over Server-Sent Events.
  */
 import { getJson } from './api.js';
-import { h, clear, fmt, select } from './dom.js';
+import { h, clear, fmt, fmtParam, select } from './dom.js';
 import { LineChart, PALETTE, metricSeries, type ChartSpec } from './chart.js';
 import { replaySection } from './replay.js';
 import { samplesSection } from './samples.js';
@@ -66,7 +66,7 @@ export async function showRun(app: HTMLElement, id: string, onLeave: (f: () => v
   const fact = (k: string, v: string) => facts.append(h('span', { class: 'muted' }, k), h('span', { 'data-fact': k }, v));
   const iterFact = () => `${rows.length ? String(rows[rows.length - 1]!['iteration'] ?? rows.length) : '0'}${info.iterations !== null ? ` of ${info.iterations}` : ''}`;
   fact('environment', info.env ?? '-');
-  fact('method', `${info.method}${info.coeff !== null ? `, coefficient ${fmt(info.coeff)}` : ''}`);
+  fact('method', `${info.method}${info.coeff !== null ? `, coefficient ${fmtParam(info.coeff)}` : ''}`);
   fact('trained on', info.reward ? `${info.reward} reward` : '-');
   fact('seed', info.seed === null ? '-' : String(info.seed));
   fact('iterations', iterFact());

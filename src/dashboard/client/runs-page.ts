@@ -1,6 +1,6 @@
 /** The run list: filters by environment, algorithm, method, reward and free text; sorting by any column. */
 import { getJson } from './api.js';
-import { h, clear, fmt, select } from './dom.js';
+import { h, clear, fmt, fmtParam, select } from './dom.js';
 import type { RunInfo } from './api-types.js';
 
 interface Column {
@@ -26,7 +26,7 @@ const COLUMNS: Column[] = [
   { key: 'id', label: 'run', value: (r) => r.id, cell: (r) => h('a', { href: runLink(r.id), class: 'run-link' }, r.id) },
   { key: 'env', label: 'env', value: (r) => r.env },
   { key: 'method', label: 'method', value: (r) => r.method },
-  { key: 'coeff', label: 'coeff', num: true, value: (r) => r.coeff, cell: (r) => fmt(r.coeff) },
+  { key: 'coeff', label: 'coeff', num: true, value: (r) => r.coeff, cell: (r) => fmtParam(r.coeff) },
   { key: 'reward', label: 'trained on', value: (r) => r.reward },
   { key: 'seed', label: 'seed', num: true, value: (r) => r.seed, cell: (r) => (r.seed === null ? '-' : String(r.seed)) },
   { key: 'iteration', label: 'iterations', num: true, value: (r) => r.iteration, cell: (r) => `${r.iteration}${r.iterations !== null ? ` / ${r.iterations}` : ''}` },
@@ -80,7 +80,10 @@ export function filterRuns(runs: RunInfo[], f: RunFilters): RunInfo[] {
 
 const state: RunFilters = { env: '', algo: '', method: '', reward: '', text: '', sort: 'id', desc: false };
 
-export async function showRuns(app: HTMLElement): Promise<void> {
+/** While some run trains, the list refreshes itself this often (ms). */
+const REFRESH_MS = 5000;
+
+export async function showRuns(app: HTMLElement, onLeave: (f: () => void) => void): Promise<void> {
   const data = await getJson<{ root: string; runs: RunInfo[] }>('/api/runs');
   const rootLabel = document.getElementById('root-path');
   if (rootLabel) rootLabel.textContent = data.root;
@@ -94,7 +97,7 @@ export async function showRuns(app: HTMLElement): Promise<void> {
     const rows = filterRuns(data.runs, state);
     count.textContent = `${rows.length} of ${data.runs.length} runs`;
     clear(body);
-    for (const r of rows) body.appendChild(h('tr', { 'data-run': r.id }, ...COLUMNS.map((c) => h('td', { class: c.num ? 'num' : '' }, c.cell ? c.cell(r) : (c.value(r) ?? '-')))));
+    for (const r of rows) body.appendChild(h('tr', { 'data-run': r.id }, ...COLUMNS.map((c) => h('td', { class: c.num ? 'num' : c.key === 'id' ? 'id' : 'nowrap' }, c.cell ? c.cell(r) : (c.value(r) ?? '-')))));
     if (!rows.length) body.appendChild(h('tr', {}, h('td', { colspan: COLUMNS.length, class: 'muted' }, data.runs.length ? 'no run matches the filters' : 'no runs under this directory yet')));
     for (const th of head.children) {
       const key = (th as HTMLElement).dataset['key'];
@@ -135,4 +138,15 @@ export async function showRuns(app: HTMLElement): Promise<void> {
   );
   app.appendChild(h('table', { id: 'runs-table' }, h('thead', {}, head), body));
   draw();
+  if (data.runs.some((r) => r.status === 'training')) {
+    const timer = window.setInterval(() => {
+      getJson<{ root: string; runs: RunInfo[] }>('/api/runs')
+        .then((fresh) => {
+          data.runs = fresh.runs;
+          draw();
+        })
+        .catch(() => undefined); // a missed refresh is retried at the next tick
+    }, REFRESH_MS);
+    onLeave(() => window.clearInterval(timer));
+  }
 }

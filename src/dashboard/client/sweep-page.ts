@@ -43,6 +43,17 @@ export function meanSe(values: number[]): Agg | null {
 
 const SEED_AXES = new Set(['seed', 'seeds']);
 
+/** The line a run belongs to: the values of the grouping axes ('a+b' groups by both), skipping absent ones. */
+export function groupKey(r: SweepRun, group: string): string {
+  if (!group) return 'all';
+  const parts = group
+    .split('+')
+    .map((k) => r.params[k])
+    .filter((v) => v !== undefined && v !== null)
+    .map(String);
+  return parts.length ? parts.join(' ') : '-';
+}
+
 interface View {
   x: string;
   group: string;
@@ -57,7 +68,7 @@ function figure(runs: SweepRun[], view: View, metric: 'true' | 'proxy', groups: 
   groups.forEach((g, gi) => {
     if (view.hiddenGroups.has(g)) return;
     const color = PALETTE[gi % PALETTE.length]!;
-    const mine = runs.filter((r) => (view.group ? String(r.params[view.group] ?? '-') : 'all') === g);
+    const mine = runs.filter((r) => groupKey(r, view.group) === g);
     const byX = new Map<number | null, number[]>();
     for (const r of mine) {
       const v = r[metric];
@@ -99,9 +110,12 @@ export async function showSweep(app: HTMLElement, id: string): Promise<void> {
   const axisNames = Object.keys(axes);
   const numeric = axisNames.filter((k) => axes[k]!.every((v) => typeof v === 'number') && !SEED_AXES.has(k));
   const categorical = axisNames.filter((k) => !SEED_AXES.has(k));
+  // `goodhart sweep` keeps the divergence apart from the method; a line per (method, divergence) is the paper's figure.
+  const groupChoices = [...categorical.filter((k) => k !== 'coeff')];
+  if (categorical.includes('method') && categorical.includes('divergence')) groupChoices.unshift('method+divergence');
   const view: View = {
     x: numeric.includes('coeff') ? 'coeff' : (numeric[0] ?? ''),
-    group: categorical.includes('method') ? 'method' : (categorical.find((k) => !numeric.includes(k)) ?? ''),
+    group: groupChoices.includes('method+divergence') ? 'method+divergence' : categorical.includes('method') ? 'method' : (categorical.find((k) => !numeric.includes(k)) ?? ''),
     filters: {},
     hiddenGroups: new Set(),
     logX: false,
@@ -109,7 +123,7 @@ export async function showSweep(app: HTMLElement, id: string): Promise<void> {
   const positiveX = () => sweep.runs.some((r) => typeof r.params[view.x] === 'number' && (r.params[view.x] as number) > 0);
   view.logX = positiveX();
   // Axes other than x, grouping and seed narrow the runs; start on the first value so environments are not mixed.
-  const filterAxes = () => categorical.filter((k) => k !== view.x && k !== view.group && axes[k]!.length > 1);
+  const filterAxes = () => categorical.filter((k) => k !== view.x && !view.group.split('+').includes(k) && axes[k]!.length > 1);
   for (const k of filterAxes()) view.filters[k] = String(axes[k]![0]);
 
   const controls = h('div', { class: 'filters', id: 'sweep-controls' });
@@ -125,7 +139,7 @@ export async function showSweep(app: HTMLElement, id: string): Promise<void> {
   charts.append(trueChart.el, proxyChart.el);
 
   const selectedRuns = () => sweep.runs.filter((r) => Object.entries(view.filters).every(([k, v]) => v === '' || String(r.params[k]) === v));
-  const groupsOf = (runs: SweepRun[]) => [...new Set(runs.map((r) => (view.group ? String(r.params[view.group] ?? '-') : 'all')))].sort();
+  const groupsOf = (runs: SweepRun[]) => [...new Set(runs.map((r) => groupKey(r, view.group)))].sort();
 
   const draw = () => {
     const runs = selectedRuns();
@@ -177,7 +191,7 @@ export async function showSweep(app: HTMLElement, id: string): Promise<void> {
         'label',
         {},
         'lines by ',
-        select('sweep-group', axisOpts(categorical.filter((k) => k !== view.x), 'nothing'), view.group, (v) => {
+        select('sweep-group', axisOpts(groupChoices.filter((k) => k !== view.x), 'nothing'), view.group, (v) => {
           view.group = v;
           view.hiddenGroups.clear();
           resetFilters();

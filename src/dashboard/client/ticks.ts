@@ -11,9 +11,9 @@ export function niceTicks(lo: number, hi: number, count = 6): number[] {
   if (!(hi > lo)) return [lo];
   const raw = (hi - lo) / Math.max(count - 1, 1);
   const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((st) => st >= raw) ?? 10 * mag;
+  const step = [1, 2, 5, 10].map((m) => m * mag).find((st) => st >= raw) ?? 10 * mag;
   const out: number[] = [];
-  for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step) out.push(Math.abs(v) < step * 1e-9 ? 0 : Number(v.toPrecision(12)));
+  for (let v = Math.ceil(lo / step - 1e-6) * step; v <= hi + step * 1e-6; v += step) out.push(Math.abs(v) < step * 1e-9 ? 0 : Number(v.toPrecision(12)));
   return out;
 }
 
@@ -26,7 +26,8 @@ export function niceDomain(lo: number, hi: number): [number, number] {
   }
   const t = niceTicks(lo, hi);
   const step = t.length > 1 ? t[1]! - t[0]! : hi - lo;
-  return [Math.min(lo, Math.floor(lo / step) * step), Math.max(hi, Math.ceil(hi / step) * step)];
+  const round = (v: number) => Number(v.toPrecision(12));
+  return [Math.min(lo, round(Math.floor(lo / step) * step)), Math.max(hi, round(Math.ceil(hi / step) * step))];
 }
 
 export function linearScale(domain: [number, number], range: [number, number]): Scale {
@@ -61,11 +62,17 @@ export function logScale(domain: [number, number], range: [number, number]): Sca
 
 /** Labels for a set of ticks with just enough digits to tell neighbours apart. */
 export function tickLabels(ticks: number[]): string[] {
+  const top = Math.max(...ticks.map(Math.abs));
+  // environment steps and other large counts read better as 50k, 1.5M than as 5e+4
+  if (top >= 1e4 && top < 1e12) {
+    const [div, unit] = top >= 1e9 ? [1e9, 'G'] : top >= 1e6 ? [1e6, 'M'] : [1e3, 'k'];
+    return tickLabels(ticks.map((t) => t / div)).map((l) => (l === '0' ? l : l + unit));
+  }
   const big = ticks.some((t) => Math.abs(t) >= 1e5);
   const small = ticks.every((t) => t === 0 || Math.abs(t) < 1e-3);
   for (let d = 0; d <= 12; d++) {
     const labels = ticks.map((t) => (big || small ? (t === 0 ? '0' : t.toExponential(d)) : t.toFixed(d)));
-    if (new Set(labels).size === labels.length) return labels.map((l) => (l === '-0' ? '0' : l));
+    if (new Set(labels).size === labels.length) return labels.map((l) => (Number(l) === 0 ? '0' : l));
   }
   return ticks.map(String);
 }
