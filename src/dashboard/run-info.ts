@@ -3,7 +3,7 @@
  * latest and final returns) and its full detail (config, metrics, samples, saliency maps).
  * Other helpers write runs of other kinds, so every config field is read defensively.
  */
-import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { RunDir } from '../experiments/run-store.js';
 import type { RunDetail, RunInfo, RunStatus, SaliencyMap, Sample } from './client/api-types.js';
@@ -119,19 +119,36 @@ export function runInfo(id: string, dir: string): RunInfo {
   };
 }
 
-/** Every complete metrics row and the byte length they cover (a partly written last line is left for later). */
+/**
+ * The complete metrics rows after byte `offset` and the offset they reach (a partly written last
+ * line is left for later). Reads only the new bytes, so tailing a long run stays cheap.
+ */
 export function readMetricsFrom(path: string, offset = 0): { rows: Obj[]; offset: number; truncated: boolean } {
-  let buf: Buffer;
+  let fd: number;
   try {
-    buf = readFileSync(path);
+    fd = openSync(path, 'r');
   } catch {
     return { rows: [], offset: 0, truncated: offset > 0 };
   }
-  if (buf.length < offset) return { rows: [], offset: 0, truncated: true };
+  let buf: Buffer;
+  try {
+    const size = fstatSync(fd).size;
+    if (size < offset) return { rows: [], offset: 0, truncated: true };
+    buf = Buffer.alloc(size - offset);
+    let got = 0;
+    while (got < buf.length) {
+      const n = readSync(fd, buf, got, buf.length - got, offset + got);
+      if (n === 0) break;
+      got += n;
+    }
+    buf = buf.subarray(0, got);
+  } finally {
+    closeSync(fd);
+  }
   const end = buf.lastIndexOf(0x0a) + 1;
-  if (end <= offset) return { rows: [], offset, truncated: false };
+  if (end === 0) return { rows: [], offset, truncated: false };
   const rows: Obj[] = [];
-  for (const line of buf.subarray(offset, end).toString('utf8').split('\n')) {
+  for (const line of buf.subarray(0, end).toString('utf8').split('\n')) {
     if (!line.trim()) continue;
     try {
       const row = asObj(JSON.parse(line));
@@ -140,7 +157,7 @@ export function readMetricsFrom(path: string, offset = 0): { rows: Obj[]; offset
       // a corrupt line (a crash mid-write) is skipped, as the run store does
     }
   }
-  return { rows, offset: end, truncated: false };
+  return { rows, offset: offset + end, truncated: false };
 }
 
 /**

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDashboard, type Dashboard } from '../../src/dashboard/server.js';
 import { SafeRoot, NotFoundError } from '../../src/dashboard/safe-path.js';
-import { describeMethod } from '../../src/dashboard/run-info.js';
+import { describeMethod, readMetricsFrom } from '../../src/dashboard/run-info.js';
+import { spawn, spawnSync } from 'node:child_process';
 import { escapeHtml } from '../../src/dashboard/http-util.js';
 import type { Episode, RunDetail, RunInfo, SweepDetail } from '../../src/dashboard/client/api-types.js';
 import { trainTinyRun, writeFakeRun, writeSweep, appendRows } from './fixtures.js';
@@ -296,4 +297,46 @@ test('live updates: the event stream sends rows appended to metrics.jsonl, then 
   assert.equal(rows[2]!['proxyReturnMean'], 1);
   assert.equal(events[events.length - 1]!.event, 'finished');
   assert.ok(events.every((e) => e.event !== 'rows' || /^\d+$/.test(e.id ?? '')), 'events carry the byte offset as id');
+});
+
+test('readMetricsFrom returns only complete new lines and notices a file that shrank', () => {
+  const dir = join(tmp, 'tail');
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, 'metrics.jsonl');
+  writeFileSync(path, '{"iteration":1}\n{"iteration":2}\n{"itera');
+  const first = readMetricsFrom(path, 0);
+  assert.deepEqual(first.rows, [{ iteration: 1 }, { iteration: 2 }]);
+  assert.equal(first.offset, 32);
+  appendFileSync(path, 'tion":3}\n');
+  const second = readMetricsFrom(path, first.offset);
+  assert.deepEqual(second.rows, [{ iteration: 3 }]);
+  writeFileSync(path, '{"iteration":1}\n');
+  assert.equal(readMetricsFrom(path, second.offset).truncated, true, 'a resumed run rewrote the file shorter');
+  assert.equal(readMetricsFrom(join(dir, 'absent.jsonl'), 0).truncated, false);
+});
+
+test('goodhart dashboard: serves until SIGTERM; a missing --runs directory is a usage error', async () => {
+  const cli = join(process.cwd(), 'dist', 'src', 'cli', 'main.js');
+  const child = spawn(process.execPath, [cli, 'dashboard', '--runs', root, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (c: string) => {
+      out += c;
+      const m = /at (http:\/\/127\.0\.0\.1:\d+)\//.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.on('exit', (code) => reject(new Error(`exited with ${code} before serving: ${out}`)));
+  });
+  const res = await fetch(`${url}/api/runs`);
+  assert.equal(res.status, 200);
+  assert.ok(((await res.json()) as { runs: unknown[] }).runs.length >= 3);
+  const code = await new Promise<number | null>((resolve) => {
+    child.on('exit', (c) => resolve(c));
+    child.kill('SIGTERM');
+  });
+  assert.equal(code, 0);
+  const missing = spawnSync(process.execPath, [cli, 'dashboard', '--runs', join(tmp, 'no-such-dir')], { encoding: 'utf8' });
+  assert.equal(missing.status, 2);
+  assert.match(missing.stderr, /--runs: directory .* does not exist/);
 });
