@@ -74,7 +74,8 @@ td.id { word-break: break-all; min-width: 200px; }
 .controls { display: flex; gap: 10px; align-items: center; margin: 6px 0; flex-wrap: wrap; }
 .saliency { display: flex; flex-wrap: wrap; gap: 16px; }
 .saliency figure { margin: 0; max-width: 320px; }
-.saliency img { max-width: 100%; image-rendering: pixelated; border: 1px solid var(--line); }
+.saliency img { width: 240px; max-width: 100%; height: auto; image-rendering: pixelated; border: 1px solid var(--line); }
+#samples > .chart { max-width: 640px; }
 .samples td.text { white-space: pre-wrap; max-width: 420px; font-family: ui-monospace, monospace; font-size: 12px; }
 .not-found { padding: 40px; }
 .live { font-size: 12px; color: #2b8a3e; }

@@ -136,7 +136,8 @@ export class LineChart {
       grid.appendChild(s('line', { x1: M.left, x2: W - M.right, y1: y, y2: y }));
       axes.appendChild(s('text', { x: M.left - 6, y: y + 4, 'text-anchor': 'end' }, yLabels[i]!));
     });
-    const xLabels = tickLabels(xScale.ticks);
+    // log ticks span decades: each is written as short as it can be (0.01, 0.5, 10)
+    const xLabels = xScale.log ? xScale.ticks.map((t) => String(Number(t.toPrecision(3)))) : tickLabels(xScale.ticks);
     xScale.ticks.forEach((t, i) => {
       const x = xScale(t);
       axes.appendChild(s('line', { x1: x, x2: x, y1: H - M.bottom, y2: H - M.bottom + 4 }));
