@@ -6,4 +6,6 @@ export * from './policies/actor-critic.js';
 export * from './experiments/index.js';
 export { Rng } from './util/rng.js';
 export { meanSe, type MeanSe } from './util/stats.js';
+export * from './lm/tasks/index.js';
+export * from './rewards/index.js';
 export { createDashboard, type Dashboard, type DashboardOptions } from './dashboard/index.js';

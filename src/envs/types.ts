@@ -41,6 +41,11 @@ export interface Env<Obs extends SpaceValue = SpaceValue, Act extends SpaceValue
   step(action: Act): StepResult<Obs>;
   /** A text picture of the current state. */
   renderText?(): string;
+  /**
+   * Environment-specific statistics of the episode so far (glucose: mean BG, time in range; pandemic:
+   * deaths, peak infections). Vector envs read them when an episode ends; evaluations report their means.
+   */
+  episodeMetrics?(): Record<string, number>;
   close?(): void;
 }
 

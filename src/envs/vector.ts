@@ -11,6 +11,8 @@ export interface EpisodeRecord {
   trueReturn: number;
   length: number;
   terminated: boolean;
+  /** The environment's own episode statistics, when it reports any (Env.episodeMetrics). */
+  metrics?: Record<string, number>;
 }
 
 export interface VectorStep {
@@ -104,7 +106,10 @@ export class VectorEnv {
         const fin = new Float32Array(this.obsDim);
         flattenInto(this.observationSpace, r.obs, fin, 0);
         finalObs[i] = fin;
-        this.finished.push({ proxyReturn: this.proxyAcc[i]!, trueReturn: this.trueAcc[i]!, length: this.lenAcc[i]!, terminated: r.terminated });
+        const record: EpisodeRecord = { proxyReturn: this.proxyAcc[i]!, trueReturn: this.trueAcc[i]!, length: this.lenAcc[i]!, terminated: r.terminated };
+        const metrics = env.episodeMetrics?.();
+        if (metrics) record.metrics = metrics;
+        this.finished.push(record);
         this.proxyAcc[i] = 0;
         this.trueAcc[i] = 0;
         this.lenAcc[i] = 0;

@@ -42,7 +42,7 @@ export async function trainBc(opts: BcRunOptions): Promise<{ proxyReturn: Return
   const config = { version: 1, env, envConfig, reward: 'true', seed: opts.seed, iterations: opts.iterations, checkpointEvery: opts.iterations, keepCheckpoints: 1, evalEpisodes: opts.evalEpisodes, ppo, algo: 'bc', basePolicies: [], orpo: null, bc: { ...opts.bc, data: opts.data, rows: ds.header.rows } };
   dir.writeConfig(config as never);
   const rng = new Rng(opts.seed);
-  const policy = new ActorCritic(obsDim, distSpecFor(probe.actionSpace), ppo.model, rng.fork());
+  const policy = new ActorCritic(obsDim, distSpecFor(probe.actionSpace, ppo.model.actionClamp), ppo.model, rng.fork());
   probe.close?.();
   const optimizer = new Adam(policy.params, { lr: opts.bc.lr });
   const obs = ds.column('obs') as Float32Array;

@@ -5,6 +5,7 @@ import { distSpecFor, evaluatePolicy } from '../algos/ppo/trainer.js';
 import { flatDim, flatten } from '../envs/spaces.js';
 import { getEnvSpec } from '../envs/registry.js';
 import type { Env } from '../envs/types.js';
+import type { EpisodeRecord } from '../envs/vector.js';
 import { Rng } from '../util/rng.js';
 import { meanSe, type MeanSe } from '../util/stats.js';
 import { RunDir } from './run-store.js';
@@ -26,7 +27,7 @@ export async function loadRunPolicy(runDir: string, checkpoint?: number): Promis
   if (iteration === undefined) throw new Error(`${dir.path} has no checkpoints yet`);
   if (!available.includes(iteration)) throw new Error(`checkpoint: ${iteration} is not in ${dir.path}; available: ${available.join(', ')}`);
   const probe = envFactory(config)(0);
-  const policy = new ActorCritic(flatDim(probe.observationSpace), distSpecFor(probe.actionSpace), config.ppo.model, new Rng(0));
+  const policy = new ActorCritic(flatDim(probe.observationSpace), distSpecFor(probe.actionSpace, config.ppo.model.actionClamp), config.ppo.model, new Rng(0));
   probe.close?.();
   loadModel(dir.checkpointPath(iteration), 'policy', policy.params);
   return { config, policy, iteration };
@@ -37,6 +38,8 @@ export interface EvalReport {
   proxyReturn: MeanSe;
   trueReturn: MeanSe;
   episodeLength: MeanSe;
+  /** Means of the environment's own episode statistics (glucose BG and time in range, pandemic deaths...). */
+  envMetrics?: Record<string, MeanSe>;
 }
 
 export async function evaluateRun(
@@ -54,6 +57,7 @@ export async function evaluateRun(
       proxyReturn: meanSe(eps.map((e) => e.proxyReturn)),
       trueReturn: meanSe(eps.map((e) => e.trueReturn)),
       episodeLength: meanSe(eps.map((e) => e.length)),
+      ...envMetricsOf(eps),
     };
   } finally {
     run.policy.dispose();
@@ -92,4 +96,13 @@ export function recordEpisode(envName: string, env: Env, act: (obs: Float32Array
     if (r.terminated || r.truncated) break;
   }
   return out;
+}
+
+/** Mean ± standard error of each environment statistic over episodes that report it. */
+export function envMetricsOf(episodes: readonly EpisodeRecord[]): { envMetrics?: Record<string, MeanSe> } {
+  const keys = new Set(episodes.flatMap((e) => Object.keys(e.metrics ?? {})));
+  if (keys.size === 0) return {};
+  const envMetrics: Record<string, MeanSe> = {};
+  for (const k of keys) envMetrics[k] = meanSe(episodes.flatMap((e) => (e.metrics && k in e.metrics ? [e.metrics[k]!] : [])));
+  return { envMetrics };
 }

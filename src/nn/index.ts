@@ -1,5 +1,6 @@
 export { tf, initBackend, currentBackend, BACKENDS, type BackendName, type Tensor, type Tensor1D, type Tensor2D } from './backend.js';
 export { ParamSet, type NamedArray } from './params.js';
+export { Lstm, type LstmConfig } from './lstm.js';
 export { Mlp, ACTIVATIONS, type Activation, type MlpConfig } from './mlp.js';
 export { dense, denseAct } from './dense.js';
 export { nativeStatus, type NativeStatus } from './native.js';

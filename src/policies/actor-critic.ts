@@ -3,7 +3,7 @@
  * as RLlib's FullyConnectedNetwork (tanh trunk, normc initialisation, value head either on the
  * shared trunk or on a separate MLP of the same shape).
  */
-import { tf, Mlp, ParamSet, makeDistribution, initWeight, initBias, dense, type Activation, type ActionDistribution, type DistSpec, type Tensor2D, type Tensor1D } from '../nn/index.js';
+import { tf, Mlp, Lstm, ParamSet, makeDistribution, initWeight, initBias, dense, type Activation, type ActionDistribution, type DistSpec, type Tensor2D, type Tensor1D } from '../nn/index.js';
 import type { Rng } from '../util/rng.js';
 
 export interface ActorCriticConfig {
@@ -11,6 +11,10 @@ export interface ActorCriticConfig {
   activation: Activation;
   /** Value head on the policy's trunk (true) or on a separate MLP of the same shape (false). */
   vfShareLayers: boolean;
+  /** A recurrent encoder over a history observation; the heads then sit on its last hidden state. */
+  lstm?: { layers: number; hidden: number; layout: 'feature-major' | 'step-major'; features: number };
+  /** Multiplies the initial action-head weights (the paper's glucose model uses 0.1). */
+  actionHeadScale?: number;
 }
 
 export interface PolicyOutputs {
@@ -25,6 +29,7 @@ export class ActorCritic {
   private readonly vf: Mlp | null;
   private readonly sharedValueW: Tensor2D | null;
   private readonly sharedValueB: Tensor1D | null;
+  private readonly encoder: Lstm | null;
 
   constructor(
     readonly obsDim: number,
@@ -34,21 +39,31 @@ export class ActorCritic {
   ) {
     this.dist = makeDistribution(distSpec);
     const hiddenInit = { kind: 'normc', std: 1 } as const;
-    const headInit = { kind: 'normc', std: 0.01 } as const;
+    const headInit = { kind: 'normc', std: 0.01 * (config.actionHeadScale ?? 1) } as const;
+    const valueInit = { kind: 'normc', std: 0.01 } as const;
+    let inputDim = obsDim;
+    this.encoder = null;
+    if (config.lstm) {
+      const { features, layers, hidden } = config.lstm;
+      if (obsDim % features !== 0) throw new RangeError(`model.lstm.features: ${features} does not divide the observation size ${obsDim}`);
+      if (!config.vfShareLayers) throw new RangeError('model.vfShareLayers: an LSTM policy shares its encoder with the value head; set it to true');
+      this.encoder = new Lstm({ inputSize: features, hidden, layers }, this.params, 'lstm', rng);
+      inputDim = hidden;
+    }
     this.pi = new Mlp(
-      { inputDim: obsDim, hidden: config.hidden, outputDim: this.dist.paramDim, activation: config.activation, hiddenInit, outputInit: headInit },
+      { inputDim, hidden: config.hidden, outputDim: this.dist.paramDim, activation: config.activation, hiddenInit, outputInit: headInit },
       this.params,
       'pi',
       rng,
     );
     if (config.vfShareLayers) {
-      const width = config.hidden.length ? config.hidden[config.hidden.length - 1]! : obsDim;
+      const width = config.hidden.length ? config.hidden[config.hidden.length - 1]! : inputDim;
       this.vf = null;
-      this.sharedValueW = this.params.add('value_head.weight', [width, 1], initWeight(rng, width, 1, headInit)) as unknown as Tensor2D;
-      this.sharedValueB = this.params.add('value_head.bias', [1], initBias(rng, width, 1, headInit)) as unknown as Tensor1D;
+      this.sharedValueW = this.params.add('value_head.weight', [width, 1], initWeight(rng, width, 1, valueInit)) as unknown as Tensor2D;
+      this.sharedValueB = this.params.add('value_head.bias', [1], initBias(rng, width, 1, valueInit)) as unknown as Tensor1D;
     } else {
       this.vf = new Mlp(
-        { inputDim: obsDim, hidden: config.hidden, outputDim: 1, activation: config.activation, hiddenInit, outputInit: headInit },
+        { inputDim: obsDim, hidden: config.hidden, outputDim: 1, activation: config.activation, hiddenInit, outputInit: valueInit },
         this.params,
         'vf',
         rng,
@@ -60,7 +75,8 @@ export class ActorCritic {
 
   /** Distribution parameters and value estimates for a batch of flat observations. */
   forward(obs: Tensor2D): PolicyOutputs {
-    const h = this.pi.trunk(obs);
+    const x = this.encode(obs);
+    const h = this.pi.trunk(x);
     const distParams = this.pi.head(h);
     const v = this.vf ? this.vf.apply(obs) : dense(h, this.sharedValueW!, this.sharedValueB!);
     return { distParams, values: tf.reshape(v, [-1]) as Tensor1D };
@@ -68,7 +84,17 @@ export class ActorCritic {
 
   /** Distribution parameters only (skips the separate value network). */
   distParams(obs: Tensor2D): Tensor2D {
-    return this.pi.apply(obs);
+    return this.pi.apply(this.encode(obs));
+  }
+
+  /** The LSTM's last hidden state over the history, or the observation itself for an MLP policy. */
+  private encode(obs: Tensor2D): Tensor2D {
+    if (!this.encoder) return obs;
+    const { features, layout } = this.config.lstm!;
+    const n = obs.shape[0];
+    const steps = this.obsDim / features;
+    const seq = layout === 'feature-major' ? tf.transpose(tf.reshape(obs, [n, features, steps]), [0, 2, 1]) : tf.reshape(obs, [n, steps, features]);
+    return this.encoder.lastHidden(seq as tf.Tensor3D);
   }
 
   /** Values only, for bootstrapping. */
@@ -95,6 +121,7 @@ export class ActorCritic {
   }
 
   dispose(): void {
+    this.encoder?.dispose();
     this.params.dispose();
   }
 }

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { planReproduction, formatReport, reproductionChart, TOMATO_METHODS, STANDARD_KL_COEFFS, STANDARD_SQRT_CHI2_COEFFS, KL_COEFFS, SQRT_CHI2_COEFFS, type ReproduceRow } from '../../src/experiments/reproduce.js';
+import { existsSync } from 'node:fs';
+import { assetPath } from '../../src/util/paths.js';
+import { planReproduction, formatReport, reproductionChart, REPRODUCTION_TARGETS, REPRODUCE_METHODS, TOMATO_METHODS, STANDARD_KL_COEFFS, STANDARD_SQRT_CHI2_COEFFS, KL_COEFFS, SQRT_CHI2_COEFFS, type ReproduceRow } from '../../src/experiments/reproduce.js';
 import { resolveRunConfig } from '../../src/experiments/run-config.js';
 
 test('quick mode trains one coefficient per method plus the true-reward reference, per seed', () => {
@@ -60,4 +62,28 @@ test('the report names the best coefficient of each method and counts hacked see
   assert.deepEqual(chart.series.map((s) => s.label), ['AD KL', 'ORPO state-action sqrt(chi2)']);
   assert.deepEqual(chart.series[0]!.x, [0.1, 1]);
   assert.ok(chart.hlines!.some((h) => h.label === 'no regularisation' && h.y === 4));
+});
+
+test('pandemic and glucose reproductions plan the same grid on their own environment and base policy', () => {
+  for (const name of ['pandemic', 'glucose']) {
+    const target = REPRODUCTION_TARGETS[name]!;
+    if (name === 'glucose' && !existsSync(assetPath('base-policies', 'glucose', 'config.json'))) continue;
+    const { jobs, iterations } = planReproduction({ outDir: '/tmp/x', seeds: 2, quick: true, target });
+    assert.equal(iterations, target.quickIterations);
+    assert.equal(jobs.length, 2 * (1 + REPRODUCE_METHODS.length));
+    for (const j of jobs) {
+      const c = resolveRunConfig(j.input);
+      assert.equal(c.env, name);
+      if (c.algo === 'orpo') assert.match(c.basePolicies[0]!, new RegExp(`base-policies/${name}$`));
+    }
+  }
+});
+
+test('glucose and pandemic count a seed as hacked when the proxy beats the base policy and the true reward falls behind it', () => {
+  const rule = REPRODUCTION_TARGETS['pandemic']!.hacked;
+  const base = { proxy: -8, true: -18 };
+  assert.equal(rule({ proxy: -2, true: -40 }, base), true);
+  assert.equal(rule({ proxy: -2, true: -10 }, base), false, 'better on both is not hacking');
+  assert.equal(rule({ proxy: -9, true: -40 }, base), false, 'worse on both is failing, not hacking');
+  assert.equal(REPRODUCTION_TARGETS['tomato']!.hacked({ proxy: 40, true: 5 }, base), true);
 });

@@ -176,6 +176,17 @@ test('deterministic under a seed; different seeds give different meals; getState
     assert.deepEqual(b[t]!.reward, a[t]!.reward, `reward at ${t}`);
     assert.deepEqual(Array.from(b[t]!.obs), Array.from(a[t]!.obs), `obs at ${t}`);
   }
+  // The episode statistics travel with the state, and agree with the step infos they summarise.
+  assert.deepEqual(resumed.episodeMetrics(), env.episodeMetrics());
+  const m = env.episodeMetrics();
+  const infos = a.map((r) => r.info as { bg: number });
+  assert.ok(m['meanBg']! > 0 && m['hypoFraction']! + m['hyperFraction']! + m['euFraction']! > 0.999);
+  const fresh = new GlucoseEnv({ noiseScale: 1 });
+  fresh.reset(8);
+  const bgs = Array.from({ length: 50 }, (_, t) => (fresh.step(act(0.01 + (t % 3) * 0.02)).info as { bg: number }).bg);
+  assertClose(fresh.episodeMetrics()['meanBg']!, bgs.reduce((s, x) => s + x, 0) / 50, 1e-9);
+  assert.equal(fresh.episodeMetrics()['hyperFraction'], bgs.filter((x) => x > 180).length / 50);
+  assert.ok(infos.length === 400);
   // reset() without a seed continues the stream: a new episode with new meals.
   const e2 = new GlucoseEnv();
   e2.reset(2);

@@ -115,6 +115,27 @@ test('getState/setState resumes an episode exactly', () => {
   other.reset(99);
   other.setState(state);
   assert.deepEqual(future(other), expected);
+  assert.deepEqual(other.episodeMetrics(), env.episodeMetrics());
+});
+
+test('episode metrics: mean stage over days, peaks and deaths from the simulator counts', () => {
+  const env = new PandemicEnv({ horizon: 30 });
+  env.reset(3);
+  const stages: number[] = [];
+  let peak = 0;
+  for (let d = 0; d < 20; d++) {
+    const r = env.step(d < 4 ? 2 : 1);
+    stages.push((r.info as { stage: number }).stage);
+    const rec = env.record();
+    // Summary order: critical, dead, infected, none, recovered.
+    peak = Math.max(peak, (rec.infection[2]! + rec.infection[0]!) / env.config.numPersons);
+  }
+  const m = env.episodeMetrics();
+  assertClose(m['meanStage']!, stages.reduce((a, b) => a + b, 0) / stages.length, 1e-12);
+  assert.ok(m['meanStage']! > 0, 'raising the stage four times must show');
+  assert.ok(m['peakInfectedFraction']! >= 0 && m['peakInfectedFraction']! <= 1);
+  assert.ok(m['deadFraction']! >= 0 && m['deadFraction']! <= 1);
+  assertClose(m['peakInfectedFraction']!, peak, 1e-12);
 });
 
 test('config validation names the field and what is allowed', () => {

@@ -34,6 +34,24 @@ export const ppoConfigSchema = z.strictObject({
     hidden: z.array(z.number().int().positive()),
     activation: z.enum(ACTIVATIONS as unknown as [string, ...string[]]),
     vfShareLayers: z.boolean(),
+    /**
+     * Optional recurrent encoder over a history observation (the paper's glucose model): an LSTM
+     * reads the observation as `steps` time steps of `features` values and the heads sit on its
+     * last hidden state. Absent: a plain MLP.
+     */
+    lstm: z
+      .strictObject({
+        layers: z.number().int().positive(),
+        hidden: z.number().int().positive(),
+        /** 'feature-major': obs is [features][steps] (glucose's [2, 48]); 'step-major': [steps][features]. */
+        layout: z.enum(['feature-major', 'step-major']),
+        features: z.number().int().positive(),
+      })
+      .optional(),
+    /** Actions are clamped to [lo, hi] before log-probabilities (glucose [0.001, 0.099], traffic ±1.49). */
+    actionClamp: z.tuple([z.number(), z.number()]).optional(),
+    /** Multiplies the initial action-head weights (glucose: 0.1). */
+    actionHeadScale: z.number().positive().optional(),
   }),
 });
 
@@ -83,7 +101,69 @@ export const TOMATO_PPO: PpoConfig = {
   model: { hidden: [512, 512, 512, 512], activation: 'tanh', vfShareLayers: false },
 };
 
-const ENV_DEFAULTS: Record<string, PpoConfig> = { tomato: TOMATO_PPO };
+/**
+ * The paper's pandemic settings: 20 workers × 386 steps = 7720 per iteration, minibatch 64,
+ * 5 SGD passes, entropy annealed 0.1 → 0.01 over 500k steps, 2×128 tanh MLP with a shared value head.
+ */
+export const PANDEMIC_PPO: PpoConfig = {
+  ...PPO_DEFAULTS,
+  numEnvs: 20,
+  rolloutFragmentLength: 386,
+  sgdMinibatchSize: 64,
+  numSgdIter: 5,
+  lr: 3e-4,
+  gradClip: 10,
+  gamma: 0.99,
+  lambda: 0.95,
+  clipParam: 0.3,
+  vfLossCoeff: 0.5,
+  vfClipParam: 20,
+  entropyCoeff: [
+    [0, 0.1],
+    [500_000, 0.01],
+  ],
+  klCoeff: 0.2,
+  klTarget: 0.01,
+  model: { hidden: [128, 128], activation: 'tanh', vfShareLayers: true },
+};
+
+/**
+ * The paper's glucose settings (lr 1e-4, minibatch 1024, 4 SGD passes, clip 0.05, vf 1e-4 capped at
+ * 100, KL target 0.001, Beta actions on [0, 0.1] with log-probs clamped to [0.001, 0.099]) with a
+ * batch we can afford: the paper samples 100,000 steps per iteration with 50 environments; we
+ * default to 10 × 2000 = 20,000 and an MLP over the 96-value history. The paper's recurrent model
+ * (3-layer LSTM, hidden 64, action head ×0.1) is `GLUCOSE_LSTM_MODEL`.
+ */
+export const GLUCOSE_PPO: PpoConfig = {
+  ...PPO_DEFAULTS,
+  numEnvs: 10,
+  rolloutFragmentLength: 2000,
+  sgdMinibatchSize: 1024,
+  numSgdIter: 4,
+  lr: 1e-4,
+  gradClip: 10,
+  gamma: 0.99,
+  lambda: 0.98,
+  clipParam: 0.05,
+  vfLossCoeff: 1e-4,
+  vfClipParam: 100,
+  entropyCoeff: 0.01,
+  klCoeff: 0.2,
+  klTarget: 0.001,
+  model: { hidden: [64, 64], activation: 'tanh', vfShareLayers: false, actionClamp: [0.001, 0.099], actionHeadScale: 0.1 },
+};
+
+/** The paper's glucose policy: a 3-layer LSTM (hidden 64) over the [CGM, insulin] × 48 history. */
+export const GLUCOSE_LSTM_MODEL: PpoConfig['model'] = {
+  hidden: [],
+  activation: 'tanh',
+  vfShareLayers: true,
+  lstm: { layers: 3, hidden: 64, layout: 'feature-major', features: 2 },
+  actionClamp: [0.001, 0.099],
+  actionHeadScale: 0.1,
+};
+
+const ENV_DEFAULTS: Record<string, PpoConfig> = { tomato: TOMATO_PPO, pandemic: PANDEMIC_PPO, glucose: GLUCOSE_PPO };
 
 export function defaultPpoConfig(envName: string): PpoConfig {
   return structuredClone(ENV_DEFAULTS[envName] ?? PPO_DEFAULTS);

@@ -50,7 +50,8 @@ export class NonFiniteLossError extends Error {
 }
 
 /** The action distribution implied by an action space. */
-export function distSpecFor(space: Space): DistSpec {
+/** The action distribution for an action space; `clamp` bounds actions before log-probabilities (Beta only). */
+export function distSpecFor(space: Space, clamp?: readonly [number, number]): DistSpec {
   switch (space.kind) {
     case 'discrete':
       return { kind: 'categorical', size: space.n };
@@ -59,7 +60,7 @@ export function distSpecFor(space: Space): DistSpec {
       const highs = [...space.high];
       const bounded = lows.every(Number.isFinite) && highs.every(Number.isFinite);
       if (bounded && new Set(lows).size === 1 && new Set(highs).size === 1) {
-        return { kind: 'beta', size: lows.length, low: lows[0]!, high: highs[0]! };
+        return { kind: 'beta', size: lows.length, low: lows[0]!, high: highs[0]!, ...(clamp ? { clampLow: clamp[0], clampHigh: clamp[1] } : {}) };
       }
       return { kind: 'diag_gaussian', size: lows.length };
     }
@@ -111,7 +112,7 @@ export class PPO {
     const envSeed = root.nextU32();
     this.env = new VectorEnv(opts.makeEnv, opts.config.numEnvs);
     this.env.reset(envSeed);
-    this.policy = new ActorCritic(this.env.obsDim, distSpecFor(this.env.actionSpace), opts.config.model, initRng);
+    this.policy = new ActorCritic(this.env.obsDim, distSpecFor(this.env.actionSpace, opts.config.model.actionClamp), opts.config.model, initRng);
     this.optimizer = new Adam(this.policy.params, { lr: opts.config.lr });
     this.klCoeff = opts.config.klCoeff;
   }
@@ -292,10 +293,28 @@ export class PPO {
   }
 }
 
-export function episodeSummary(episodes: EpisodeRecord[]): { episodes: number; proxyReturnMean: number | null; trueReturnMean: number | null; episodeLenMean: number | null } {
+/** Means over finished episodes; the environment's own statistics appear as flat `env.<name>` entries. */
+export function episodeSummary(episodes: EpisodeRecord[]): { episodes: number; proxyReturnMean: number | null; trueReturnMean: number | null; episodeLenMean: number | null; [envMetric: `env.${string}`]: number } {
   if (episodes.length === 0) return { episodes: 0, proxyReturnMean: null, trueReturnMean: null, episodeLenMean: null };
   const mean = (f: (e: EpisodeRecord) => number) => episodes.reduce((a, e) => a + f(e), 0) / episodes.length;
-  return { episodes: episodes.length, proxyReturnMean: mean((e) => e.proxyReturn), trueReturnMean: mean((e) => e.trueReturn), episodeLenMean: mean((e) => e.length) };
+  const envMetrics = meanEnvMetrics(episodes);
+  const flat = Object.fromEntries(Object.entries(envMetrics ?? {}).map(([k, v]) => [`env.${k}`, v]));
+  return { episodes: episodes.length, proxyReturnMean: mean((e) => e.proxyReturn), trueReturnMean: mean((e) => e.trueReturn), episodeLenMean: mean((e) => e.length), ...flat };
+}
+
+/** Per-key means of the environments' own episode statistics, or undefined when none reported any. */
+export function meanEnvMetrics(episodes: readonly EpisodeRecord[]): Record<string, number> | undefined {
+  const sums = new Map<string, { sum: number; n: number }>();
+  for (const e of episodes) {
+    for (const [k, v] of Object.entries(e.metrics ?? {})) {
+      const s = sums.get(k) ?? { sum: 0, n: 0 };
+      s.sum += v;
+      s.n += 1;
+      sums.set(k, s);
+    }
+  }
+  if (sums.size === 0) return undefined;
+  return Object.fromEntries([...sums].map(([k, s]) => [k, s.sum / s.n]));
 }
 
 /** Plays complete episodes with a policy on `num` parallel copies until `episodes` have finished. */
@@ -307,24 +326,18 @@ export function evaluatePolicy(policy: ActorCritic, makeEnv: (index: number) => 
   // Each copy plays a fixed share so that early-finishing copies do not bias towards short episodes.
   const quota = Array.from({ length: num }, (_, i) => Math.floor(episodes / num) + (i < episodes % num ? 1 : 0));
   const counts = new Array<number>(num).fill(0);
-  const accP = new Float64Array(num);
-  const accT = new Float64Array(num);
-  const lens = new Int32Array(num);
   while (done.length < episodes) {
     const { actions } = policy.act(env.observations, num, rng, deterministic);
     const step = env.step(actions);
+    // The vector env reports finished episodes in copy order, with the environment's own statistics.
+    const finished = env.drainEpisodes();
+    let k = 0;
     for (let i = 0; i < num; i++) {
-      accP[i]! += step.proxy[i]!;
-      accT[i]! += step.true[i]!;
-      lens[i]! += 1;
-      if (step.terminated[i] || step.truncated[i]) {
-        if (counts[i]! < quota[i]!) {
-          done.push({ proxyReturn: accP[i]!, trueReturn: accT[i]!, length: lens[i]!, terminated: step.terminated[i] === 1 });
-          counts[i]! += 1;
-        }
-        accP[i] = 0;
-        accT[i] = 0;
-        lens[i] = 0;
+      if (!step.terminated[i] && !step.truncated[i]) continue;
+      const record = finished[k++]!;
+      if (counts[i]! < quota[i]!) {
+        done.push(record);
+        counts[i]! += 1;
       }
     }
   }

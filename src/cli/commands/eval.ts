@@ -25,6 +25,7 @@ export const evalCommand: Command = {
       out(`  proxy return  ${formatMeanSe(r.proxyReturn, 3)}`);
       out(`  true return   ${formatMeanSe(r.trueReturn, 3)}`);
       out(`  length        ${formatMeanSe(r.episodeLength, 1)}`);
+      for (const [k, m] of Object.entries(r.envMetrics ?? {})) out(`  ${k.padEnd(13)} ${formatMeanSe(m, 4)}`);
     }
     return 0;
   },

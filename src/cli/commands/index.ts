@@ -10,6 +10,7 @@ import { bcCommand } from './bc.js';
 import { reproduceCommand } from './reproduce.js';
 import { demoCommand } from './demo.js';
 import { plotCommand } from './plot.js';
+import { tasksCommand } from './tasks.js';
 import { dashboardCommand } from './dashboard.js';
 
 export type { Command };
@@ -24,5 +25,6 @@ export const commands: Record<string, Command> = {
   bc: bcCommand,
   reproduce: reproduceCommand,
   demo: demoCommand,
+  tasks: tasksCommand,
   dashboard: dashboardCommand,
 };

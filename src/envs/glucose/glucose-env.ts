@@ -42,6 +42,7 @@ import { InsulinPump } from './pump.js';
 import { GLUCOSE_REWARDS, GLUCOSE_REWARD_NAMES, magniRisk, riskIndex, type GlucoseRewardFn, type GlucoseRewardInput, type GlucoseRewardName } from './rewards.js';
 import { RandomBalancedScenario, type ScenarioState } from './scenario.js';
 import { CgmSensor, type CgmSensorState } from './sensor.js';
+import { GlucoseEpisodeMetrics, type GlucoseMetricsState } from './metrics.js';
 import { configErrorFor, showValue } from '../config-errors.js';
 
 export interface GlucoseConfig {
@@ -183,6 +184,8 @@ export interface GlucoseState {
   insulinHistory: number[];
   prevBg: number;
   prevCgm: number;
+  /** The episode's running glucose statistics (absent in states written before they existed). */
+  metrics?: GlucoseMetricsState;
 }
 
 /** The step's averages and risks, as reported in `info` and read by the metrics. */
@@ -241,6 +244,7 @@ export class GlucoseEnv implements Env<Float32Array, Float32Array> {
   private t = 0;
   private done = false;
   private seedOfEpisode = 0;
+  private readonly metrics = new GlucoseEpisodeMetrics();
   private readonly rewardInput: GlucoseRewardInput = { bg: 0, cgm: 0, insulin: 0, risk: 0, prevBg: 0, prevCgm: 0 };
 
   constructor(config: Partial<GlucoseConfig> = {}) {
@@ -311,6 +315,7 @@ export class GlucoseEnv implements Env<Float32Array, Float32Array> {
 
   private startEpisode(episodeSeed: number): void {
     this.seedOfEpisode = episodeSeed;
+    this.metrics.reset();
     const streams = new Rng(episodeSeed);
     this.scenarioRng.reseed(streams.nextU32() * 2048 + (streams.nextU32() >>> 21));
     this.sensorRng.reseed(streams.nextU32() * 2048 + (streams.nextU32() >>> 21));
@@ -447,7 +452,14 @@ export class GlucoseEnv implements Env<Float32Array, Float32Array> {
       proxyReward: proxyRaw,
       trueReward: trueRaw,
     };
+    this.metrics.add(info);
     return { obs: this.observe(), reward: { proxy, true: tru }, terminated, truncated, info };
+  }
+
+  /** Mean BG, insulin, Magni risk and the hypo/hyper/in-range fractions of the episode so far (ORPO's glucose callback). */
+  episodeMetrics(): Record<string, number> {
+    const { steps: _steps, ...m } = this.metrics.summary();
+    return m;
   }
 
   getState(): GlucoseState {
@@ -471,6 +483,7 @@ export class GlucoseEnv implements Env<Float32Array, Float32Array> {
       insulinHistory,
       prevBg: this.prevBg,
       prevCgm: this.prevCgm,
+      metrics: this.metrics.getState(),
     };
   }
 
@@ -493,6 +506,8 @@ export class GlucoseEnv implements Env<Float32Array, Float32Array> {
     this.prevCgm = s.prevCgm;
     this.t = s.t;
     this.done = s.done;
+    if (s.metrics) this.metrics.setState(s.metrics);
+    else this.metrics.reset();
   }
 
   renderText(): string {

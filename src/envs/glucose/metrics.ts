@@ -32,6 +32,17 @@ export function isGlucoseInfo(info: unknown): info is GlucoseMetricInfo {
   return typeof i === 'object' && i !== null && typeof i.bg === 'number' && typeof i.insulin === 'number' && typeof i.magniRisk === 'number';
 }
 
+/** The running sums of GlucoseEpisodeMetrics, for environment snapshots. */
+export interface GlucoseMetricsState {
+  steps: number;
+  bg: number;
+  insulin: number;
+  magni: number;
+  risk: number;
+  hypo: number;
+  hyper: number;
+}
+
 /** Accumulates one episode's step infos. */
 export class GlucoseEpisodeMetrics {
   private steps = 0;
@@ -54,6 +65,14 @@ export class GlucoseEpisodeMetrics {
 
   reset(): void {
     this.steps = this.bg = this.insulin = this.magni = this.risk = this.hypo = this.hyper = 0;
+  }
+
+  getState(): GlucoseMetricsState {
+    return { steps: this.steps, bg: this.bg, insulin: this.insulin, magni: this.magni, risk: this.risk, hypo: this.hypo, hyper: this.hyper };
+  }
+
+  setState(s: GlucoseMetricsState): void {
+    ({ steps: this.steps, bg: this.bg, insulin: this.insulin, magni: this.magni, risk: this.risk, hypo: this.hypo, hyper: this.hyper } = s);
   }
 
   summary(): GlucoseEpisodeSummary {

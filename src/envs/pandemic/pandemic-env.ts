@@ -188,6 +188,15 @@ export interface PandemicEnvState {
   prevFractions: number[];
   steps: number;
   done: boolean;
+  /** Running episode statistics (absent in states written before they existed). */
+  episode?: PandemicRunningStats;
+}
+
+/** What `episodeMetrics` accumulates over an episode. */
+interface PandemicRunningStats {
+  stageSum: number;
+  peakInfected: number;
+  peakCritical: number;
 }
 
 /** One day's record (for plots and statistics): true and tested counts after the day. */
@@ -217,6 +226,7 @@ export class PandemicEnv implements Env<Float32Array, number> {
   private readonly costs: Float64Array;
   private steps = 0;
   private done = false;
+  private running: PandemicRunningStats = { stageSum: 0, peakInfected: 0, peakCritical: 0 };
 
   constructor(config: Partial<PandemicConfig> = {}) {
     this.config = Object.freeze(resolvePandemicConfig(config));
@@ -263,6 +273,7 @@ export class PandemicEnv implements Env<Float32Array, number> {
     this.prevDay = emptyDay(this.config.samplesPerDay);
     this.steps = 0;
     this.done = false;
+    this.running = { stageSum: 0, peakInfected: 0, peakCritical: 0 };
     return { obs: this.history.slice(), info: this.info() };
   }
 
@@ -321,6 +332,13 @@ export class PandemicEnv implements Env<Float32Array, number> {
       k++;
     }
     this.steps += 1;
+    {
+      const n = sim.numPersons;
+      const c = sim.infCounts;
+      this.running.stageSum += sim.stage;
+      this.running.peakInfected = Math.max(this.running.peakInfected, (c[COMBINED * 5 + INFECTED]! + c[COMBINED * 5 + CRITICAL]!) / n);
+      this.running.peakCritical = Math.max(this.running.peakCritical, c[COMBINED * 5 + CRITICAL]! / n);
+    }
 
     const terms = rewardTerms({ prev: this.prevDay, cur, action, lowerStageIndex: this.config.lowerStageIndex, costs: this.costs });
     const reward = { proxy: weightedSum(terms, this.config.proxyWeights), true: weightedSum(terms, this.config.trueWeights) };
@@ -375,6 +393,18 @@ export class PandemicEnv implements Env<Float32Array, number> {
     };
   }
 
+  /** Mean stage, peak infected and critical fractions so far, and the current dead fraction. */
+  episodeMetrics(): Record<string, number> {
+    const c = this.simRef.infCounts;
+    const n = this.simRef.numPersons;
+    return {
+      meanStage: this.steps ? this.running.stageSum / this.steps : this.simRef.stage,
+      peakInfectedFraction: this.running.peakInfected,
+      peakCriticalFraction: this.running.peakCritical,
+      deadFraction: c[COMBINED * 5 + DEAD]! / n,
+    };
+  }
+
   renderText(): string {
     const r = this.record();
     const n = this.simRef.numPersons;
@@ -392,6 +422,7 @@ export class PandemicEnv implements Env<Float32Array, number> {
       prevFractions: Array.from(this.prevDay.fractions),
       steps: this.steps,
       done: this.done,
+      episode: { ...this.running },
     };
   }
 
@@ -408,6 +439,7 @@ export class PandemicEnv implements Env<Float32Array, number> {
     this.prevDay = { stages: Float64Array.from(state.prevStages), fractions: Float64Array.from(state.prevFractions) };
     this.steps = state.steps;
     this.done = state.done;
+    this.running = state.episode ? { ...state.episode } : { stageSum: 0, peakInfected: 0, peakCritical: 0 };
   }
 }
 

@@ -1,0 +1,2 @@
+export * from './gold.js';
+export * from './checks.js';
