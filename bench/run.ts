@@ -23,6 +23,7 @@ import { resolvePpoConfig } from '../src/algos/ppo/config.js';
 import { collectRollout } from '../src/algos/ppo/rollout.js';
 import { computeGae, standardize } from '../src/algos/ppo/gae.js';
 import { Rng } from '../src/util/rng.js';
+import { benchLm } from './lm.js';
 
 interface Row {
   name: string;
@@ -277,6 +278,10 @@ async function main(): Promise<void> {
     rows.push(withReference({ name: 'PPO learner samples/s (4×512), TensorFlow.js wasm kernels', value: tfjs.learnerPaper, unit: 'samples/s' }, tfjsRef, learnerPaper));
     rows.push(withReference({ name: 'matmul 512×512 GFLOP/s, TensorFlow.js wasm kernels', value: tfjs.matmul, unit: 'GFLOP/s' }, tfjsRef, matmul));
   }
+
+  // Language models (src/lm, docs/lm.md): the default model size.
+  console.error('measuring the language model...');
+  rows.push(...benchLm(quick));
 
   // Other processes on the machine skew every row (and a reference measured at another moment).
   const load = { before: loadBefore, after: loadavg()[0]!, cpus: availableParallelism() };

@@ -8,4 +8,5 @@ export { Rng } from './util/rng.js';
 export { meanSe, type MeanSe } from './util/stats.js';
 export * from './lm/tasks/index.js';
 export * from './rewards/index.js';
+export * as lm from './lm/index.js';
 export { createDashboard, type Dashboard, type DashboardOptions } from './dashboard/index.js';

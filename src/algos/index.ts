@@ -5,3 +5,4 @@ export * from './ppo/rollout.js';
 export * from './ppo/trainer.js';
 export * from './orpo/index.js';
 export * from './bc/index.js';
+export * from './gaa/index.js';

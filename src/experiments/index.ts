@@ -11,3 +11,4 @@ export * from './bc-run.js';
 export * from './reproduce.js';
 export * from './job-pool.js';
 export * from './curves.js';
+export * from './gaa-compare.js';

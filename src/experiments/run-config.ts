@@ -9,8 +9,9 @@ import type { Env } from '../envs/types.js';
 import '../envs/builtin.js';
 import { resolvePpoConfig, deepMerge, type PpoConfig } from '../algos/ppo/config.js';
 import { resolveOrpoConfig, type OrpoConfig } from '../algos/orpo/config.js';
+import { resolveGaaConfig, type GaaConfig } from '../algos/gaa/config.js';
 
-export const ALGOS = ['ppo', 'orpo'] as const;
+export const ALGOS = ['ppo', 'orpo', 'gaa'] as const;
 export type Algo = (typeof ALGOS)[number];
 
 export const runInputSchema = z.strictObject({
@@ -31,6 +32,14 @@ export const runInputSchema = z.strictObject({
   /** Run directories (or BC output directories) whose latest policy is a base/reference policy. */
   basePolicies: z.array(z.string().min(1)).default([]),
   orpo: z.record(z.string(), z.unknown()).optional(),
+  /**
+   * A run directory whose latest policy initialises the trained policy (ORPO's
+   * checkpoint_to_load_current_policy: glucose, pandemic and traffic start from the BC base policy;
+   * tomato starts from scratch). Its network must have the run's shape.
+   */
+  initPolicy: z.string().min(1).nullable().default(null),
+  /** "gaa" (Greedy Advantage Aware PPO) settings: variant, xEta, xSig, decayPower. */
+  gaa: z.record(z.string(), z.unknown()).optional(),
 });
 
 export type RunInput = z.input<typeof runInputSchema>;
@@ -50,6 +59,10 @@ export interface RunConfig {
   /** As given; the run keeps its own copies under base-policies/<k>/. */
   basePolicies: string[];
   orpo: OrpoConfig | null;
+  /** Run directory whose latest policy the training starts from, or null for a fresh initialisation. */
+  initPolicy?: string | null;
+  /** Present when algo is "gaa" (absent in runs made before GAA existed). */
+  gaa?: GaaConfig | null;
   /** Filled when orpo.coeffScale is "auto": what was measured and the factor applied to each coefficient. */
   orpoScale?: OrpoScale;
 }
@@ -81,6 +94,12 @@ export function resolveRunConfig(input: unknown): RunConfig {
   if (parsed.algo === 'orpo' && parsed.basePolicies.length === 0) {
     throw new ConfigError('config.basePolicies: ORPO needs at least one base policy (a run directory; e.g. --base assets/base-policies/tomato)');
   }
+  if (parsed.algo !== 'gaa' && parsed.gaa !== undefined) {
+    throw new ConfigError(`config.algo: "gaa" settings were given but algo is "${parsed.algo}"; set algo to "gaa"`);
+  }
+  if (parsed.algo === 'gaa' && (parsed.orpo !== undefined || parsed.basePolicies.length > 0)) {
+    throw new ConfigError('config.algo: GAA does not combine with ORPO settings or base policies; drop them or set algo to "orpo"');
+  }
   const orpo = parsed.algo === 'orpo' ? resolveOrpoConfig(parsed.env, parsed.orpo ?? {}, parsed.basePolicies.length) : null;
   return {
     version: 1,
@@ -96,6 +115,8 @@ export function resolveRunConfig(input: unknown): RunConfig {
     algo: parsed.algo,
     basePolicies: parsed.basePolicies,
     orpo,
+    initPolicy: parsed.initPolicy,
+    ...(parsed.algo === 'gaa' ? { gaa: resolveGaaConfig(parsed.gaa ?? {}) } : {}),
   };
 }
 

@@ -4,13 +4,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { initBackend, saveModel, loadModel } from '../nn/index.js';
+import { initBackend, saveModel, loadModel, type ParamSet } from '../nn/index.js';
 import { PPO, type IterationMetrics, type PpoState } from '../algos/ppo/trainer.js';
 import { ORPO } from '../algos/orpo/trainer.js';
+import { GAA } from '../algos/gaa/trainer.js';
 import { atomicWriteJson } from '../util/fs.js';
 import { meanSe, type MeanSe } from '../util/stats.js';
 import { ProgressBar } from '../util/progress.js';
 import { RunDir } from './run-store.js';
+import { ConfigError } from '../util/validate.js';
 import { writeCurves } from './curves.js';
 import { resolveRunConfig, envFactory, type RunConfig } from './run-config.js';
 import { loadRunPolicy } from './evaluate.js';
@@ -19,10 +21,11 @@ import type { ActorCritic } from '../policies/actor-critic.js';
 
 export { envFactory };
 
-/** Builds the run's trainer: PPO, or ORPO with the run's own copies of its base policies. */
+/** Builds the run's trainer: PPO, GAA, or ORPO with the run's own copies of its base policies. */
 async function createTrainer(config: RunConfig, dir: RunDir): Promise<{ trainer: PPO; bases: ActorCritic[] }> {
   const makeEnvFn = envFactory(config);
   if (config.algo === 'ppo') return { trainer: new PPO({ makeEnv: makeEnvFn, config: config.ppo, reward: config.reward, seed: config.seed }), bases: [] };
+  if (config.algo === 'gaa') return { trainer: new GAA({ makeEnv: makeEnvFn, config: config.ppo, reward: config.reward, seed: config.seed, gaa: config.gaa! }), bases: [] };
   const orpo = config.orpo!;
   const bases: ActorCritic[] = [];
   for (let k = 0; k < config.basePolicies.length; k++) bases.push((await loadRunPolicy(basePolicyDir(dir, k))).policy);
@@ -103,8 +106,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     ppo.setState(state.ppo, config.seed + 7919 * latest);
     trainingSeconds = state.trainingSeconds;
     dir.truncateMetrics(latest);
-  } else if (opts.resume) {
-    dir.truncateMetrics(0);
+  } else {
+    if (opts.resume) dir.truncateMetrics(0);
+    if (config.initPolicy) initialisePolicy(ppo.policy.params, config.initPolicy);
   }
 
   const bar = opts.progress ? new ProgressBar({ total: config.iterations, label: `${config.env}/${config.reward} seed ${config.seed}` }) : null;
@@ -167,5 +171,17 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     process.off('SIGTERM', onSignal);
     ppo.dispose();
     for (const b of bases) b.dispose();
+  }
+}
+
+/** Copies the latest policy weights of another run (a BC base policy, say) into a fresh policy. */
+export function initialisePolicy(params: ParamSet, from: string): void {
+  const src = new RunDir(from);
+  const iteration = src.exists() ? src.latestCheckpoint() : null;
+  if (iteration === null) throw new ConfigError(`config.initPolicy: "${from}" is not a run directory with a checkpoint`);
+  try {
+    loadModel(src.checkpointPath(iteration), 'policy', params);
+  } catch (err) {
+    throw new ConfigError(`config.initPolicy: the policy in "${from}" does not fit this run's network (${(err as Error).message}); give the run the same ppo.model`);
   }
 }

@@ -9,3 +9,4 @@ export { Adam, clipByGlobalNorm, globalNorm, valueAndGrads, type AdamConfig, typ
 export { Categorical, DiagGaussian, Beta, makeDistribution, DIST_KINDS, type ActionDistribution, type DistKind, type DistSpec } from './distributions.js';
 export { lgamma, digamma, lbeta, lgammaScalar, digammaScalar } from './special.js';
 export { saveModel, loadModel, saveTensors, loadTensors } from './serialize.js';
+export { layerNorm, gelu, splitQkv } from './transformer-kernels.js';

@@ -28,6 +28,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tf } from './backend.js';
 import { registerFusedKernels, unregisterFusedKernels } from './fused.js';
+import { registerTransformerKernels, unregisterTransformerKernels } from './transformer-kernels.js';
 
 /** The addon's functions; every tensor is a byte offset into `heap`. */
 export interface NativeAddon {
@@ -333,6 +334,7 @@ export function installNativeKernels(): boolean {
     },
   });
   registerFusedKernels();
+  registerTransformerKernels();
   installed = true;
   return true;
 }
@@ -348,6 +350,7 @@ export function uninstallNativeKernels(): void {
   tf.unregisterKernel(DENSE_KERNEL, 'wasm');
   tf.unregisterKernel(DENSE_GRAD_KERNEL, 'wasm');
   unregisterFusedKernels();
+  unregisterTransformerKernels();
   installed = false;
 }
 

@@ -4,10 +4,10 @@ import { mkdtempSync, rmSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../../src/nn/index.js';
-import { train } from '../../src/experiments/train.js';
+import { train, initialisePolicy } from '../../src/experiments/train.js';
 import { RunDir } from '../../src/experiments/run-store.js';
 import { resolveRunConfig } from '../../src/experiments/run-config.js';
-import { evaluateRun } from '../../src/experiments/evaluate.js';
+import { evaluateRun, loadRunPolicy } from '../../src/experiments/evaluate.js';
 import { PPO } from '../../src/algos/ppo/trainer.js';
 import { resolvePpoConfig } from '../../src/algos/ppo/config.js';
 import { makeEnv } from '../../src/envs/registry.js';
@@ -144,4 +144,25 @@ test('shared-trunk value heads and Gaussian/Beta heads train without error', asy
   assert.ok(ppo.policy.params.names().includes('value_head.weight'));
   assert.ok(Math.abs(m.entropyCoeff - (0.1 + (200 / 400) * (0.01 - 0.1))) < 1e-12, 'linear entropy schedule at 200 steps');
   ppo.dispose();
+});
+
+test('initPolicy starts a run from another run\'s latest policy; a network of another shape is refused by name', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'gh-init-'));
+  try {
+    const base = join(root, 'base');
+    await train({ runDir: base, input: { env: 'tomato', reward: 'true', seed: 1, iterations: 1, ppo: tiny, evalEpisodes: 2 } });
+    const config = resolvePpoConfig('tomato', tiny);
+    const ppo = new PPO({ makeEnv: () => makeEnv('tomato'), config, reward: 'proxy', seed: 9 });
+    initialisePolicy(ppo.policy.params, base);
+    const { policy: saved } = await loadRunPolicy(base);
+    for (const name of saved.params.names()) assert.deepEqual([...ppo.policy.params.get(name).dataSync()], [...saved.params.get(name).dataSync()], name);
+    saved.dispose();
+    ppo.dispose();
+    const wide = new PPO({ makeEnv: () => makeEnv('tomato'), config: resolvePpoConfig('tomato', { ...tiny, model: { hidden: [32] } }), reward: 'proxy', seed: 9 });
+    assert.throws(() => initialisePolicy(wide.policy.params, base), /config\.initPolicy: the policy in .* does not fit/);
+    assert.throws(() => initialisePolicy(wide.policy.params, join(root, 'nothing')), /config\.initPolicy: .* is not a run directory/);
+    wide.dispose();
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });

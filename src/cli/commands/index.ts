@@ -10,7 +10,9 @@ import { bcCommand } from './bc.js';
 import { reproduceCommand } from './reproduce.js';
 import { demoCommand } from './demo.js';
 import { plotCommand } from './plot.js';
+import { rlhfCommand } from './rlhf.js';
 import { tasksCommand } from './tasks.js';
+import { gaaCompareCommand } from './gaa-compare.js';
 import { dashboardCommand } from './dashboard.js';
 
 export type { Command };
@@ -25,6 +27,8 @@ export const commands: Record<string, Command> = {
   bc: bcCommand,
   reproduce: reproduceCommand,
   demo: demoCommand,
+  rlhf: rlhfCommand,
   tasks: tasksCommand,
+  'gaa-compare': gaaCompareCommand,
   dashboard: dashboardCommand,
 };

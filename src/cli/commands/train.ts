@@ -9,6 +9,7 @@ import { train } from '../../experiments/train.js';
 import { mergeRunInputs, ALGOS } from '../../experiments/run-config.js';
 import { OM_DIVERGENCES } from '../../algos/orpo/divergences.js';
 import { AD_DIVERGENCES } from '../../algos/orpo/action-divergence.js';
+import { GAA_VARIANTS } from '../../algos/gaa/config.js';
 import { formatMeanSe } from '../../util/stats.js';
 import { formatDuration } from '../../util/progress.js';
 
@@ -38,7 +39,13 @@ ORPO (occupancy-measure regularisation; names follow the paper's code, see READM
   --ad-coeff     action-distribution divergence coefficient (action_dist_divergence_coeff; alias --ad-kl-coeff)
   --ad-divergence  kl (default), chi2 or sqrt_chi2
   --coeff-scale  auto: multiply coefficients by the base policy's reward std (sqrt_chi2) or per-step reward (kl)
-  --percent-safe fraction of environment copies that run the base policies (default 0.5)`,
+  --percent-safe fraction of environment copies that run the base policies (default 0.5)
+  --init-policy  start from this run's latest policy (e.g. a BC base policy), as the paper does on glucose, pandemic and traffic
+
+GAA (Greedy Advantage Aware PPO, discrete actions; see docs/gaa.md):
+  --algo gaa     weigh PPO's update and the greedy action's by a and b (from eta and sigma)
+  --gaa-variant  prose (default: the greedy actions' own log-probabilities) or published (the code's: sampled ratios times the greedy advantage)
+  --x-eta        scale of eta (x_eta, default 1)     --x-sig   scale of sigma (x_sig, default 1; 0 is plain PPO)`,
   async run(argv) {
     const v = parse(
       argv,
@@ -54,6 +61,7 @@ ORPO (occupancy-measure regularisation; names follow the paper's code, see READM
         algo: { type: 'string' },
         base: { type: 'string', multiple: true },
         reference: { type: 'string', multiple: true },
+        'init-policy': { type: 'string' },
         coeff: { type: 'string', multiple: true },
         divergence: { type: 'string', multiple: true },
         'state-only': { type: 'boolean' },
@@ -62,6 +70,9 @@ ORPO (occupancy-measure regularisation; names follow the paper's code, see READM
         'ad-divergence': { type: 'string' },
         'coeff-scale': { type: 'string' },
         'percent-safe': { type: 'string' },
+        'gaa-variant': { type: 'string' },
+        'x-eta': { type: 'string' },
+        'x-sig': { type: 'string' },
       },
       'train',
     );
@@ -79,6 +90,7 @@ ORPO (occupancy-measure regularisation; names follow the paper's code, see READM
       seed: intOption(v, 'seed'),
       iterations: intOption(v, 'iterations', { min: 1 }),
       ...orpoInputFromFlags(v),
+      ...gaaInputFromFlags(v),
     });
     if (input['env'] === undefined) throw new ConfigError(`train: --env is required; choose one of ${listEnvs().map((e) => e.name).join(', ')}`);
     if (input['reward'] === undefined) throw new ConfigError(`train: --reward is required; choose one of ${REWARD_KINDS.join(', ')}`);
@@ -93,6 +105,7 @@ ORPO (occupancy-measure regularisation; names follow the paper's code, see READM
 /** e.g. tomato-proxy-seed0, or tomato-orpo-sqrt_chi2-0.05-proxy-seed0 for ORPO runs. */
 function defaultRunName(input: Record<string, unknown>): string {
   const parts = [String(input['env'])];
+  if (input['algo'] === 'gaa') parts.push('gaa');
   if (input['algo'] === 'orpo') {
     const o = (input['orpo'] ?? {}) as Record<string, unknown>;
     parts.push('orpo', String((o['omDivergenceType'] as string[] | undefined)?.join('+') ?? 'sqrt_chi2'), String((o['omDivergenceCoeffs'] as number[] | undefined)?.join('+') ?? '0'));
@@ -124,12 +137,29 @@ function orpoInputFromFlags(v: Record<string, unknown>): Record<string, unknown>
   const algo = choiceOption(v, 'algo', ALGOS);
   if (algo) out['algo'] = algo;
   if (bases.length) out['basePolicies'] = bases;
+  const init = v['init-policy'];
+  if (typeof init === 'string') out['initPolicy'] = init;
   if (Object.keys(orpo).length) {
     out['orpo'] = orpo;
     out['algo'] ??= 'orpo';
   }
   if (bases.length && out['algo'] === undefined) out['algo'] = 'orpo';
   return out;
+}
+
+/** The GAA part of a run input from train's flags; any GAA flag implies --algo gaa. */
+function gaaInputFromFlags(v: Record<string, unknown>): Record<string, unknown> {
+  const gaa: Record<string, unknown> = {};
+  const variant = choiceOption(v, 'gaa-variant', GAA_VARIANTS);
+  if (variant) gaa['variant'] = variant;
+  const xEta = numberFlag(v, 'x-eta');
+  if (xEta !== undefined) gaa['xEta'] = xEta;
+  const xSig = numberFlag(v, 'x-sig');
+  if (xSig !== undefined) gaa['xSig'] = xSig;
+  if (!Object.keys(gaa).length) return {};
+  const algo = choiceOption(v, 'algo', ALGOS);
+  if (algo !== undefined && algo !== 'gaa') throw new ConfigError(`--gaa-variant, --x-eta and --x-sig are GAA settings, but --algo is ${algo}`);
+  return { algo: 'gaa', gaa };
 }
 
 function report(result: Awaited<ReturnType<typeof train>>, dir: string): number {

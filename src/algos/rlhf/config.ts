@@ -1,0 +1,55 @@
+/**
+ * Settings of PPO for language models. Names follow trlX where one exists (specs/rlhf.md §1.3);
+ * defaults are scaled to the lab's small models (the paper trains Pythia-1.4B at lr 1e-6 with 256
+ * rollouts per step; we train a ~1M-parameter model from scratch, which needs a larger step).
+ */
+import { z, parseConfig } from '../../util/validate.js';
+
+/**
+ * Where the regularizer lives:
+ *  - none:       no regularization;
+ *  - kl-reward:  the standard per-token penalty −β·ℓ_t in the reward (trlX; fixed or adaptive β);
+ *  - kl:         sequence-level KL (k3) in the loss;
+ *  - sqrt_chi2:  sequence-level √χ² in the loss (Laidlaw et al.).
+ */
+export const RLHF_REGULARIZERS = ['none', 'kl-reward', 'kl', 'sqrt_chi2'] as const;
+export type RlhfRegularizer = (typeof RLHF_REGULARIZERS)[number];
+
+export const rlhfPpoSchema = z.strictObject({
+  /** PPO iterations (rollout + update). */
+  steps: z.number().int().positive().default(100),
+  /** Prompts (and so responses) per iteration (trlX num_rollouts). */
+  rolloutBatch: z.number().int().positive().default(32),
+  ppoEpochs: z.number().int().positive().default(4),
+  minibatch: z.number().int().positive().default(8),
+  lr: z.number().positive().default(5e-5),
+  cliprange: z.number().positive().default(0.2),
+  cliprangeValue: z.number().positive().default(0.2),
+  vfCoef: z.number().nonnegative().default(1),
+  gamma: z.number().min(0).max(1).default(1),
+  lambda: z.number().min(0).max(1).default(0.95),
+  /** The reward-model score is clipped to ±scoreClip (trlX cliprange_reward). */
+  scoreClip: z.number().positive().nullable().default(10),
+  whitenAdvantages: z.boolean().default(true),
+  maxGradNorm: z.number().positive().nullable().default(1),
+  maxNewTokens: z.number().int().positive().default(32),
+  temperature: z.number().positive().default(1),
+  topK: z.number().int().nonnegative().default(0),
+  topP: z.number().positive().max(1).default(1),
+  regularizer: z.enum(RLHF_REGULARIZERS).default('none'),
+  coeff: z.number().nonnegative().default(0),
+  /** Adaptive KL target for kl-reward (null: a fixed coefficient). */
+  klTarget: z.number().positive().nullable().default(null),
+  klHorizon: z.number().positive().default(10_000),
+  seed: z.number().int().default(0),
+  /** Evaluate (greedy-free sampling on held-out prompts) every this many iterations; 0: never. */
+  evalEvery: z.number().int().nonnegative().default(10),
+  evalPrompts: z.number().int().positive().default(64),
+  checkpointEvery: z.number().int().nonnegative().default(25),
+});
+
+export type RlhfPpoConfig = z.output<typeof rlhfPpoSchema>;
+
+export function resolveRlhfPpoConfig(input: unknown = {}): RlhfPpoConfig {
+  return parseConfig(rlhfPpoSchema, input ?? {}, 'rlhf ppo config') as RlhfPpoConfig;
+}

@@ -1,0 +1,253 @@
+/**
+ * PPO for a language-model policy against a learned proxy reward, watched by a gold reward.
+ *
+ * One iteration: sample prompts; generate a response each (temperature, top-k/top-p); score the
+ * responses with the proxy (the only reward the policy learns from) and the gold reward (logged
+ * only); compute old and reference per-token log-probs and values in one pass; build token rewards
+ * (the clipped score at the last token, plus −β·ℓ_t per token for the in-reward KL); GAE (γ 1,
+ * λ 0.95); then `ppoEpochs` passes over minibatches of the clipped policy loss, the clipped value
+ * loss and, for the in-loss regularizers, coeff·KL̂ or coeff·√χ̂² of the sequence log-ratios
+ * (regularizers.ts, specs/rlhf.md §1.4).
+ */
+import { tf, Adam, dense, valueAndGrads, type Tensor1D, type Tensor2D } from '../../nn/index.js';
+import { generate, packPromptResponse, responseLogProbs, type GptNeoX, type PackedBatch } from '../../lm/index.js';
+import { Rng, type RngState } from '../../util/rng.js';
+import { regularizerLoss, regularizerStats, sequenceLogRatios, perTokenKlPenalty } from './regularizers.js';
+import { makeKlController, type KlController } from './kl-controller.js';
+import { tokenRewards, tokenGae, whitenMasked } from './token-gae.js';
+import type { RlhfPpoConfig } from './config.js';
+
+export const VALUE_WEIGHT = 'v_head.weight';
+export const VALUE_BIAS = 'v_head.bias';
+
+/** Scores of responses (token ids) to prompts (token ids): the proxy the policy is trained on, or the gold. */
+export type SequenceScorer = (prompts: readonly number[][], responses: readonly number[][], promptIndices: readonly number[]) => ArrayLike<number>;
+
+export interface LmPpoOptions {
+  policy: GptNeoX;
+  /** The frozen reference policy π_ref (normally the SFT model); never updated. */
+  reference: GptNeoX;
+  /** Token ids of every training prompt. */
+  prompts: readonly number[][];
+  proxy: SequenceScorer;
+  gold: SequenceScorer;
+  config: RlhfPpoConfig;
+  stopTokens: readonly number[];
+  padId: number;
+}
+
+export interface LmPpoStepMetrics {
+  iteration: number;
+  /** Means over this iteration's rollouts. */
+  proxyReward: number;
+  goldReward: number;
+  responseLength: number;
+  /** Sequence-level estimates between the sampling policy and the reference. */
+  kl: number;
+  chi2: number;
+  sqrtChi2: number;
+  ratioClipFrac: number;
+  entropy: number;
+  klCoeff: number;
+  policyLoss: number;
+  valueLoss: number;
+  regLoss: number;
+  clipFrac: number;
+  seconds: number;
+}
+
+interface Rollout {
+  prompt: number[];
+  promptIndex: number;
+  response: number[];
+  oldLogp: Float32Array;
+  refLogp: Float32Array;
+  values: Float32Array;
+  advantages: Float32Array;
+  returns: Float32Array;
+}
+
+/** Adds the per-token value head (a linear map of the final hidden state) to a policy, zero-initialised. */
+export function ensureValueHead(policy: GptNeoX): void {
+  if (policy.params.names().includes(VALUE_WEIGHT)) return;
+  const H = policy.config.hiddenSize;
+  policy.params.add(VALUE_WEIGHT, [H, 1], new Float32Array(H));
+  policy.params.add(VALUE_BIAS, [1], new Float32Array(1));
+}
+
+/** Per-token log-probs, values and entropies of packed responses (differentiable when called in valueAndGrads). */
+function policyOutputs(policy: GptNeoX, packed: PackedBatch, entropy = false): { logp: Tensor2D; values: Tensor2D; entropy?: Tensor2D } {
+  const { batch: B, responseLength: R } = packed;
+  const H = policy.config.hiddenSize;
+  const out = responseLogProbs(policy, packed, { hidden: true, entropy });
+  const v = dense(tf.reshape(out.hidden!, [B * R, H]) as Tensor2D, policy.params.get(VALUE_WEIGHT) as unknown as Tensor2D, policy.params.get(VALUE_BIAS) as unknown as Tensor1D);
+  return { logp: out.logProbs, values: tf.reshape(v, [B, R]) as Tensor2D, ...(out.entropy ? { entropy: out.entropy } : {}) };
+}
+
+/** Rows of per-token arrays laid out [B × R] to match a packed batch (zeros in the padding). */
+function padRows(rows: readonly Float32Array[], R: number): Float32Array {
+  const out = new Float32Array(rows.length * R);
+  rows.forEach((r, i) => out.set(r.subarray(0, Math.min(r.length, R)), i * R));
+  return out;
+}
+
+export class LmPpoTrainer {
+  readonly config: RlhfPpoConfig;
+  readonly policy: GptNeoX;
+  readonly reference: GptNeoX;
+  readonly optimizer: Adam;
+  readonly kl: KlController;
+  iteration = 0;
+  private readonly rng: Rng;
+  private order: Int32Array;
+  private cursor = 0;
+
+  constructor(private readonly opts: LmPpoOptions) {
+    this.config = opts.config;
+    this.policy = opts.policy;
+    this.reference = opts.reference;
+    if (opts.prompts.length === 0) throw new Error('LmPpoTrainer: no training prompts');
+    ensureValueHead(this.policy);
+    this.optimizer = new Adam(this.policy.params, { lr: this.config.lr, beta1: 0.9, beta2: 0.95 });
+    this.kl = makeKlController(this.config.regularizer === 'kl-reward' ? this.config.coeff : 0, this.config.regularizer === 'kl-reward' ? this.config.klTarget : null, this.config.klHorizon);
+    this.rng = new Rng(this.config.seed);
+    this.order = this.rng.permutation(opts.prompts.length);
+  }
+
+  /** The next `n` prompt indices, cycling through a reshuffled order each pass. */
+  private nextPrompts(n: number): number[] {
+    const out: number[] = [];
+    while (out.length < n) {
+      if (this.cursor >= this.order.length) {
+        this.order = this.rng.permutation(this.opts.prompts.length);
+        this.cursor = 0;
+      }
+      out.push(this.order[this.cursor++]!);
+    }
+    return out;
+  }
+
+  step(): LmPpoStepMetrics {
+    const started = performance.now();
+    const c = this.config;
+    const idx = this.nextPrompts(c.rolloutBatch);
+    const prompts = idx.map((i) => this.opts.prompts[i]!);
+    const gens = generate(this.policy, prompts, { maxNewTokens: c.maxNewTokens, temperature: c.temperature, topK: c.topK, topP: c.topP, stopTokens: this.opts.stopTokens, padId: this.opts.padId, rng: this.rng });
+    const responses = gens.map((g) => g.tokens);
+    const proxy = Float64Array.from(this.opts.proxy(prompts, responses, idx));
+    const gold = Float64Array.from(this.opts.gold(prompts, responses, idx));
+
+    // Old log-probs, values and entropies from the same forward pass the update uses (not the
+    // generation's cached pass), so the first ratio of every update is exactly 1.
+    const packed = packPromptResponse(prompts, responses, this.opts.padId);
+    const { batch: B, responseLength: R, responseMask: mask } = packed;
+    const [oldLogp, values, entropy] = tf.tidy(() => {
+      const o = policyOutputs(this.policy, packed, true);
+      return [o.logp.dataSync() as Float32Array, o.values.dataSync() as Float32Array, o.entropy!.dataSync() as Float32Array];
+    });
+    const refLogp = tf.tidy(() => responseLogProbs(this.reference, packed).logProbs.dataSync() as Float32Array);
+
+    const L = sequenceLogRatios(oldLogp, refLogp, mask, B, R);
+    const stats = regularizerStats(L);
+    const beta = this.kl.value;
+    const perToken = c.regularizer === 'kl-reward' && beta > 0 ? perTokenKlPenalty(oldLogp, refLogp, beta) : undefined;
+    const rewards = tokenRewards({ n: B, T: R, mask, scores: proxy, scoreClip: c.scoreClip, ...(perToken ? { perToken } : {}) });
+    const gae = tokenGae(rewards, values, mask, B, R, c.gamma, c.lambda);
+    const advantages = c.whitenAdvantages ? whitenMasked(gae.advantages, mask) : gae.advantages;
+
+    const rollouts: Rollout[] = idx.map((promptIndex, b) => {
+      const n = packed.responseLengths[b]!;
+      const row = (a: Float32Array) => a.slice(b * R, b * R + n);
+      return { prompt: prompts[b]!, promptIndex, response: responses[b]!, oldLogp: row(oldLogp), refLogp: row(refLogp), values: row(values), advantages: row(advantages), returns: row(gae.returns) };
+    });
+    const losses = this.learn(rollouts);
+    // The adaptive controller sees the per-token KL summed over each response (trlX's measure).
+    if (c.regularizer === 'kl-reward') this.kl.update(L.reduce((a, b) => a + b, 0) / B, B);
+
+    let tokens = 0;
+    let entSum = 0;
+    for (let k = 0; k < mask.length; k++) if (mask[k]) (tokens++, (entSum += entropy[k]!));
+    this.iteration++;
+    return {
+      iteration: this.iteration,
+      proxyReward: mean(proxy),
+      goldReward: mean(gold),
+      responseLength: tokens / B,
+      kl: stats.kl,
+      chi2: stats.chi2,
+      sqrtChi2: stats.sqrtChi2,
+      ratioClipFrac: stats.ratioClipFrac,
+      entropy: tokens ? entSum / tokens : 0,
+      klCoeff: c.regularizer === 'kl-reward' ? beta : c.coeff,
+      ...losses,
+      seconds: (performance.now() - started) / 1000,
+    };
+  }
+
+  /** The PPO epochs over minibatches of one iteration's rollouts. */
+  private learn(rollouts: readonly Rollout[]): { policyLoss: number; valueLoss: number; regLoss: number; clipFrac: number } {
+    const c = this.config;
+    const sums = { policyLoss: 0, valueLoss: 0, regLoss: 0, clipFrac: 0 };
+    let updates = 0;
+    for (let epoch = 0; epoch < c.ppoEpochs; epoch++) {
+      const order = this.rng.permutation(rollouts.length);
+      for (let s = 0; s < rollouts.length; s += c.minibatch) {
+        const mb = Array.from(order.subarray(s, s + c.minibatch), (i) => rollouts[i]!);
+        const packed = packPromptResponse(mb.map((r) => r.prompt), mb.map((r) => r.response), this.opts.padId);
+        const { batch: B, responseLength: R } = packed;
+        const mask = tf.tensor2d(packed.responseMask, [B, R]);
+        const tokens = Math.max(1, packed.responseMask.reduce((a, b) => a + b, 0));
+        const oldLogp = tf.tensor2d(padRows(mb.map((r) => r.oldLogp), R), [B, R]);
+        const refLogp = tf.tensor2d(padRows(mb.map((r) => r.refLogp), R), [B, R]);
+        const oldValues = tf.tensor2d(padRows(mb.map((r) => r.values), R), [B, R]);
+        const adv = tf.tensor2d(padRows(mb.map((r) => r.advantages), R), [B, R]);
+        const ret = tf.tensor2d(padRows(mb.map((r) => r.returns), R), [B, R]);
+        const parts: number[] = [0, 0, 0, 0];
+        const { grads } = valueAndGrads(this.policy.params, () => {
+          const o = policyOutputs(this.policy, packed);
+          const maskedMean = (x: tf.Tensor) => tf.div(tf.sum(tf.mul(x, mask)), tokens);
+          const ratio = tf.exp(tf.sub(o.logp, oldLogp));
+          const pg = maskedMean(tf.maximum(tf.mul(tf.neg(adv), ratio), tf.mul(tf.neg(adv), tf.clipByValue(ratio, 1 - c.cliprange, 1 + c.cliprange))));
+          const vClipped = tf.add(oldValues, tf.clipByValue(tf.sub(o.values, oldValues), -c.cliprangeValue, c.cliprangeValue));
+          const vf = tf.mul(0.5, maskedMean(tf.maximum(tf.square(tf.sub(o.values, ret)), tf.square(tf.sub(vClipped, ret)))));
+          const seqL = tf.sum(tf.mul(tf.sub(o.logp, refLogp), mask), 1) as Tensor1D;
+          const reg = c.regularizer === 'kl' || c.regularizer === 'sqrt_chi2' ? regularizerLoss(c.regularizer, seqL, c.coeff) : tf.scalar(0);
+          const clipFrac = maskedMean(tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), c.cliprange), 'float32'));
+          const stat = tf.stack([pg, vf, reg, clipFrac]).dataSync();
+          for (let k = 0; k < 4; k++) parts[k] = stat[k]!;
+          return tf.add(tf.add(pg, tf.mul(c.vfCoef, vf)), reg);
+        });
+        this.optimizer.applyClipped(grads, c.maxGradNorm);
+        tf.dispose([mask, oldLogp, refLogp, oldValues, adv, ret]);
+        sums.policyLoss += parts[0]!;
+        sums.valueLoss += parts[1]!;
+        sums.regLoss += parts[2]!;
+        sums.clipFrac += parts[3]!;
+        updates++;
+      }
+    }
+    return { policyLoss: sums.policyLoss / updates, valueLoss: sums.valueLoss / updates, regLoss: sums.regLoss / updates, clipFrac: sums.clipFrac / updates };
+  }
+
+  getState(): { iteration: number; rng: RngState; order: number[]; cursor: number; kl: { value: number } } {
+    return { iteration: this.iteration, rng: this.rng.getState(), order: Array.from(this.order), cursor: this.cursor, kl: this.kl.getState() };
+  }
+
+  setState(s: { iteration: number; rng: RngState; order: number[]; cursor: number; kl: { value: number } }): void {
+    this.iteration = s.iteration;
+    this.rng.setState(s.rng);
+    this.order = Int32Array.from(s.order);
+    this.cursor = s.cursor;
+    this.kl.setState(s.kl);
+  }
+
+  dispose(): void {
+    this.optimizer.dispose();
+  }
+}
+
+function mean(a: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]!;
+  return a.length ? s / a.length : 0;
+}

@@ -1,0 +1,318 @@
+/**
+ * The RLHF lab, stage by stage (`goodhart rlhf sft|rm|ppo|eval`), each stage a directory:
+ *  - sft: a byte-level BPE tokenizer trained on the task suite, a small GPT-NeoX model trained by
+ *    supervised fine-tuning on the reference answers (the initial policy π_ref), and `lab.json`
+ *    recording the suite and prompt template so later stages regenerate exactly the same prompts;
+ *  - rm: preference pairs sampled from the SFT policy, labelled by the gold reward with label
+ *    noise, and an ensemble of proxy reward models trained on them;
+ *  - ppo: PPO against the proxy (mean/WCO/UWO of the ensemble) with a regularizer, logging proxy
+ *    and gold rewards, KL and χ² estimates every iteration;
+ *  - eval: every evaluation prompt's response with its proxy and gold scores.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { initBackend, saveModel, loadModel } from '../../nn/index.js';
+import { GptNeoX, LmTokenizer, loadPretrained, makeLmConfig, savePretrained, trainBpe, trainSft, generate, transpose2d, DEFAULT_SPECIAL_TOKENS, type GptNeoXConfig, type SftConfigInput, type SftExample } from '../../lm/index.js';
+import { generateTaskSuite, sftPair, formatPrompt, PROMPT_TEMPLATES, type TaskExample, type TaskSuite, type TaskSuiteConfig, type PromptTemplate } from '../../lm/tasks/index.js';
+import { GoldReward } from '../../rewards/gold/index.js';
+import { RewardModel } from '../../rewards/preference/reward-model.js';
+import { buildPreferencePairs } from '../../rewards/preference/preference-data.js';
+import { trainRewardModel, type RmTrainConfig } from '../../rewards/preference/train-rm.js';
+import { combineEnsemble, type EnsembleRule } from '../../rewards/preference/ensemble.js';
+import { LmPpoTrainer, VALUE_WEIGHT, VALUE_BIAS } from '../../algos/rlhf/trainer.js';
+import { resolveRlhfPpoConfig, type RlhfPpoConfig } from '../../algos/rlhf/config.js';
+import { RunDir } from '../run-store.js';
+import { atomicWriteJson } from '../../util/fs.js';
+import { ProgressBar } from '../../util/progress.js';
+import { meanSe, type MeanSe } from '../../util/stats.js';
+
+/** What every stage needs to rebuild the prompts: written by the SFT stage. */
+export interface LabSpec {
+  suite: Partial<TaskSuiteConfig>;
+  template: string;
+  vocabSize: number;
+  model: Partial<GptNeoXConfig>;
+}
+
+/** Small defaults that train on two cores in minutes (see docs/rlhf.md for the measured times). */
+export const DEFAULT_LAB: LabSpec = {
+  suite: { seed: 0, train: 1500, eval: 128, heldOut: 128 },
+  template: 'compact',
+  vocabSize: 512,
+  model: { hiddenSize: 96, numHiddenLayers: 3, numAttentionHeads: 4, intermediateSize: 384, maxPositionEmbeddings: 192 },
+};
+
+export interface Lab {
+  spec: LabSpec;
+  suite: TaskSuite;
+  template: PromptTemplate;
+  gold: GoldReward;
+}
+
+export function openLab(spec: LabSpec): Lab {
+  const template = PROMPT_TEMPLATES[spec.template];
+  if (!template) throw new Error(`lab.template: "${spec.template}"; allowed: ${Object.keys(PROMPT_TEMPLATES).join(', ')}`);
+  const suite = generateTaskSuite(spec.suite);
+  const gold = new GoldReward({ examples: [...suite.train, ...suite.eval, ...suite.heldOut], template });
+  return { spec, suite, template, gold };
+}
+
+export function readLabSpec(sftDir: string): LabSpec {
+  const p = join(sftDir, 'lab.json');
+  if (!existsSync(p)) throw new Error(`${sftDir}: no lab.json; give the directory written by "goodhart rlhf sft"`);
+  return JSON.parse(readFileSync(p, 'utf8')) as LabSpec;
+}
+
+function encodePromptFor(lab: Lab, tokenizer: LmTokenizer): (e: TaskExample) => number[] {
+  return (e) => tokenizer.encode(formatPrompt(e, lab.template));
+}
+
+/** Gold scores of generated responses (decoded without special tokens). */
+function goldScores(lab: Lab, tokenizer: LmTokenizer, examples: readonly TaskExample[], responses: readonly number[][]): number[] {
+  return responses.map((r, i) => lab.gold.score(formatPrompt(examples[i]!, lab.template), tokenizer.decode(r, { skipSpecialTokens: true }), { example: examples[i]! }).total);
+}
+
+// ------------------------------------------------------------------------------------------ SFT
+
+export interface SftStageOptions {
+  out: string;
+  spec?: Partial<LabSpec>;
+  sft?: SftConfigInput;
+  seed?: number;
+  progress?: boolean;
+}
+
+export async function runSftStage(opts: SftStageOptions): Promise<{ finalLoss: number; tokensPerSecond: number; seconds: number; goldMean: number }> {
+  await initBackend();
+  const spec: LabSpec = { ...DEFAULT_LAB, ...opts.spec, model: { ...DEFAULT_LAB.model, ...opts.spec?.model } };
+  const lab = openLab(spec);
+  const texts = lab.suite.train.flatMap((e) => {
+    const { prompt, completion } = sftPair(e, lab.template);
+    return [prompt, completion];
+  });
+  const tokenizer = new LmTokenizer(trainBpe(texts, { vocabSize: spec.vocabSize, specialTokens: DEFAULT_SPECIAL_TOKENS }));
+  const eos = tokenizer.eosId!;
+  const config = makeLmConfig({ ...spec.model, vocabSize: tokenizer.vocabSize, eosTokenId: eos, bosTokenId: eos });
+  const model = new GptNeoX(config, { seed: opts.seed ?? 0 });
+  const examples: SftExample[] = lab.suite.train.map((e) => {
+    const { prompt, completion } = sftPair(e, lab.template);
+    return { prompt: tokenizer.encode(prompt), response: [...tokenizer.encode(completion), eos] };
+  });
+  const result = trainSft(model, examples, { epochs: 4, batchSize: 16, lr: 2e-3, seed: opts.seed ?? 0, padId: tokenizer.padId ?? 0, progress: opts.progress ?? true, ...opts.sft });
+  // The SFT policy's gold reward on evaluation prompts: the starting point PPO should improve on.
+  const evalSet = lab.suite.eval;
+  const gens = generate(model, evalSet.map(encodePromptFor(lab, tokenizer)), { maxNewTokens: 32, stopTokens: [eos], padId: tokenizer.padId ?? 0, seed: 1, batchSize: 32 });
+  const gold = goldScores(lab, tokenizer, evalSet, gens.map((g) => g.tokens));
+  const goldMean = gold.reduce((a, b) => a + b, 0) / gold.length;
+  savePretrained(opts.out, model, { tokenizer, files: { 'lab.json': spec, 'sft_result.json': { ...result, losses: undefined, finalLoss: result.epochLosses.at(-1), goldMeanEval: goldMean } } });
+  model.dispose();
+  return { finalLoss: result.epochLosses.at(-1)!, tokensPerSecond: result.tokensPerSecond, seconds: result.seconds, goldMean };
+}
+
+// ------------------------------------------------------------------------------------------- RM
+
+export interface RmStageOptions {
+  sft: string;
+  out: string;
+  /** Prompts to sample answer pairs for. */
+  prompts: number;
+  noise: number;
+  members: number;
+  rm?: Partial<RmTrainConfig>;
+  maxNewTokens?: number;
+  seed?: number;
+  progress?: boolean;
+}
+
+export interface RmStageSummary {
+  pairs: number;
+  heldOutPairs: number;
+  ties: number;
+  noise: number;
+  members: { goldAccuracy: number | null; trainAccuracy: number; seconds: number }[];
+}
+
+export async function runRmStage(opts: RmStageOptions): Promise<RmStageSummary> {
+  await initBackend();
+  const lab = openLab(readLabSpec(opts.sft));
+  const sft = loadPretrained(opts.sft);
+  const tokenizer = sft.tokenizer!;
+  const examples = lab.suite.train.slice(0, opts.prompts);
+  const { pairs, ties } = buildPreferencePairs(sft.model, tokenizer, examples, encodePromptFor(lab, tokenizer), lab.gold, {
+    noise: opts.noise,
+    maxNewTokens: opts.maxNewTokens ?? 32,
+    temperature: 1,
+    seed: opts.seed ?? 0,
+    progress: opts.progress ?? true,
+  });
+  const cut = Math.floor(pairs.length * 0.9);
+  const train = pairs.slice(0, cut);
+  const heldOut = pairs.slice(cut);
+  const members: RmStageSummary['members'] = [];
+  for (let k = 0; k < opts.members; k++) {
+    // Each member starts from the SFT model's trunk (as Coste et al.'s RMs start from an SFT model) and differs by seed.
+    const backbone = new GptNeoX(sft.config, { lmHead: false, seed: k });
+    const weights = sft.model.params.read();
+    backbone.params.write(weights, 'reward model trunk');
+    const rm = new RewardModel(sft.config, { seed: (opts.seed ?? 0) * 1000 + k, backbone });
+    const res = trainRewardModel(rm, train, heldOut, { seed: (opts.seed ?? 0) * 1000 + k, padId: tokenizer.padId ?? 0, progress: opts.progress ?? true, ...opts.rm });
+    rm.save(join(opts.out, `member-${k}`), tokenizer, { 'rm_result.json': { ...res, losses: undefined, lastLoss: res.losses.at(-1) } });
+    members.push({ goldAccuracy: res.goldAccuracy, trainAccuracy: res.trainAccuracy, seconds: res.seconds });
+    rm.dispose();
+  }
+  sft.model.dispose();
+  const summary: RmStageSummary = { pairs: train.length, heldOutPairs: heldOut.length, ties, noise: opts.noise, members };
+  atomicWriteJson(join(opts.out, 'summary.json'), { ...summary, sft: opts.sft });
+  return summary;
+}
+
+/** The members of an ensemble written by the RM stage. */
+export function loadEnsemble(dir: string): RewardModel[] {
+  const out: RewardModel[] = [];
+  for (let k = 0; existsSync(join(dir, `member-${k}`)); k++) out.push(RewardModel.load(join(dir, `member-${k}`)).model);
+  if (out.length === 0) throw new Error(`${dir}: no reward model members (member-0, ...); give the directory written by "goodhart rlhf rm"`);
+  return out;
+}
+
+// ------------------------------------------------------------------------------------------ PPO
+
+export interface PpoStageOptions {
+  sft: string;
+  rm: string;
+  out: string;
+  ppo: Partial<RlhfPpoConfig>;
+  ensemble: EnsembleRule;
+  /** Use only the first k members (default all). */
+  members?: number;
+  resume?: boolean;
+  progress?: boolean;
+}
+
+export interface PpoStageSummary {
+  iterations: number;
+  regularizer: string;
+  coeff: number;
+  final: { proxy: number; gold: number; kl: number };
+  eval: { proxy: MeanSe; gold: MeanSe } | null;
+  seconds: number;
+}
+
+export async function runPpoStage(opts: PpoStageOptions): Promise<PpoStageSummary> {
+  await initBackend();
+  const config = resolveRlhfPpoConfig(opts.ppo);
+  const lab = openLab(readLabSpec(opts.sft));
+  const sft = loadPretrained(opts.sft);
+  const tokenizer = sft.tokenizer!;
+  const policy = sft.model;
+  const reference = policy.clone();
+  const members = loadEnsemble(opts.rm).slice(0, opts.members ?? Infinity);
+  const pad = tokenizer.padId ?? 0;
+  const train = lab.suite.train;
+  const encode = encodePromptFor(lab, tokenizer);
+  const proxy = (prompts: readonly number[][], responses: readonly number[][]) => combineEnsemble(members.map((m) => m.score(prompts, responses, { padId: pad })), opts.ensemble);
+  const gold = (_p: readonly number[][], responses: readonly number[][], idx: readonly number[]) => goldScores(lab, tokenizer, idx.map((i) => train[i]!), responses as number[][]);
+  const run = new RunDir(opts.out);
+  if (run.isFinished() && !opts.resume) throw new Error(`${opts.out} holds a finished run; choose another --out`);
+  const trainer = new LmPpoTrainer({ policy, reference, prompts: train.map(encode), proxy, gold, config, stopTokens: [tokenizer.eosId!], padId: pad });
+  let started = 0;
+  const latest = run.exists() ? run.latestCheckpoint() : null;
+  if (latest !== null) {
+    if (!opts.resume) throw new Error(`${opts.out} holds an interrupted run; pass --resume to continue it`);
+    // The exact training state (weights with the value head, Adam moments) is in trainer-state.*;
+    // model.safetensors beside it is the same policy in Pythia's format, for other tools.
+    const meta = loadModel(run.checkpointPath(latest), 'trainer-state', policy.params, trainer.optimizer);
+    trainer.setState(meta['trainer'] as Parameters<LmPpoTrainer['setState']>[0]);
+    run.truncateMetrics(latest);
+    started = latest;
+  } else {
+    run.writeConfig({ kind: 'rlhf-ppo', env: 'rlhf-tasks', algo: 'rlhf-ppo', reward: 'proxy', sft: opts.sft, rm: opts.rm, ensemble: opts.ensemble, members: members.length, ppo: config, lab: lab.spec } as never);
+  }
+  const t0 = performance.now();
+  const bar = opts.progress ?? true ? new ProgressBar({ total: config.steps, label: `rlhf ppo (${config.regularizer} ${config.coeff})`, unit: 'it', start: started }) : null;
+  const save = () => {
+    const read = policy.params.read();
+    run.writeCheckpoint(
+      trainer.iteration,
+      (tmp) => {
+        savePretrained(join(tmp, 'pretrained'), policy, {
+          tokenizer,
+          extra: new Map([
+            [VALUE_WEIGHT, transpose2d(read.get(VALUE_WEIGHT)!)],
+            [VALUE_BIAS, read.get(VALUE_BIAS)!],
+          ]),
+        });
+        saveModel(tmp, 'trainer-state', policy.params, trainer.optimizer, { trainer: trainer.getState() });
+      },
+      2,
+    );
+  };
+  let last = { proxy: NaN, gold: NaN, kl: NaN };
+  try {
+    while (trainer.iteration < config.steps) {
+      const m = trainer.step();
+      let evalRow = {};
+      if (config.evalEvery > 0 && (m.iteration % config.evalEvery === 0 || m.iteration === config.steps)) {
+        const e = evaluatePolicy(lab, policy, tokenizer, members, opts.ensemble, lab.suite.eval.slice(0, config.evalPrompts), config.seed + m.iteration);
+        evalRow = { evalProxy: e.proxy.mean, evalGold: e.gold.mean };
+      }
+      run.appendMetrics({ ...m, proxyReturnMean: m.proxyReward, trueReturnMean: m.goldReward, ...evalRow });
+      last = { proxy: m.proxyReward, gold: m.goldReward, kl: m.kl };
+      bar?.update(m.iteration, { proxy: m.proxyReward, gold: m.goldReward, kl: m.kl });
+      if (config.checkpointEvery > 0 && m.iteration % config.checkpointEvery === 0) save();
+    }
+    bar?.finish();
+    if (run.latestCheckpoint() !== trainer.iteration) save();
+    const e = evaluatePolicy(lab, policy, tokenizer, members, opts.ensemble, lab.suite.eval.slice(0, config.evalPrompts), config.seed + 999_983);
+    const summary: PpoStageSummary = { iterations: trainer.iteration, regularizer: config.regularizer, coeff: config.coeff, final: last, eval: { proxy: e.proxy, gold: e.gold }, seconds: (performance.now() - t0) / 1000 };
+    run.writeSummary({ ...summary, proxyReturn: e.proxy, trueReturn: e.gold, finishedAt: new Date().toISOString() });
+    return summary;
+  } finally {
+    trainer.dispose();
+    policy.dispose();
+    reference.dispose();
+    for (const m of members) m.dispose();
+  }
+}
+
+export interface EvalRecord {
+  instruction: string;
+  input: string;
+  response: string;
+  proxy: number;
+  gold: number;
+}
+
+/** Samples one response per prompt (temperature 1, as the paper's evaluation) and scores it with the proxy and the gold reward. */
+export function evaluatePolicy(lab: Lab, policy: GptNeoX, tokenizer: LmTokenizer, members: readonly RewardModel[], rule: EnsembleRule, examples: readonly TaskExample[], seed: number, maxNewTokens = 32): { proxy: MeanSe; gold: MeanSe; records: EvalRecord[] } {
+  const pad = tokenizer.padId ?? 0;
+  const prompts = examples.map(encodePromptFor(lab, tokenizer));
+  const gens = generate(policy, prompts, { maxNewTokens, stopTokens: [tokenizer.eosId!], padId: pad, seed, batchSize: 32 });
+  const responses = gens.map((g) => g.tokens);
+  const proxy = combineEnsemble(members.map((m) => m.score(prompts, responses, { padId: pad })), rule);
+  const gold = goldScores(lab, tokenizer, examples, responses);
+  const records = examples.map((e, i) => ({ instruction: e.instruction, input: e.input, response: tokenizer.decode(responses[i]!, { skipSpecialTokens: true }), proxy: proxy[i]!, gold: gold[i]! }));
+  return { proxy: meanSe([...proxy]), gold: meanSe(gold), records };
+}
+
+/** `goodhart rlhf eval`: a checkpoint's responses to the evaluation prompts with both scores, as JSON. */
+export async function runEvalStage(opts: { run: string; checkpoint?: number; out?: string; prompts?: number; seed?: number }): Promise<{ proxy: MeanSe; gold: MeanSe; file: string }> {
+  await initBackend();
+  const run = new RunDir(opts.run);
+  const cfg = JSON.parse(readFileSync(run.configPath, 'utf8')) as { sft: string; rm: string; ensemble: EnsembleRule; members: number };
+  const iteration = opts.checkpoint ?? run.latestCheckpoint();
+  if (iteration === null) throw new Error(`${opts.run}: no checkpoint to evaluate`);
+  const lab = openLab(readLabSpec(cfg.sft));
+  const ck = loadPretrained(join(run.checkpointPath(iteration), 'pretrained'));
+  const members = loadEnsemble(cfg.rm).slice(0, cfg.members);
+  try {
+    const e = evaluatePolicy(lab, ck.model, ck.tokenizer!, members, cfg.ensemble, lab.suite.eval.slice(0, opts.prompts ?? lab.suite.eval.length), opts.seed ?? 0);
+    const file = opts.out ?? join(opts.run, `eval-${iteration}.json`);
+    atomicWriteJson(file, { run: opts.run, checkpoint: iteration, proxy: e.proxy, gold: e.gold, records: e.records });
+    // The dashboard shows a run's samples from samples.json.
+    atomicWriteJson(join(opts.run, 'samples.json'), { checkpoint: iteration, samples: e.records.slice(0, 50) });
+    return { proxy: e.proxy, gold: e.gold, file };
+  } finally {
+    ck.model.dispose();
+    for (const m of members) m.dispose();
+  }
+}
