@@ -161,8 +161,9 @@ export function readMetricsFrom(path: string, offset = 0): { rows: Obj[]; offset
 }
 
 /**
- * samples.json of an RLHF run: an array of samples, or { "samples": [...] }. Each sample has
- * prompt, completion, proxyScore, goldScore and optionally iteration (docs/dashboard.md).
+ * samples.json of an RLHF run: an array of samples, or { "samples": [...], "checkpoint"? }. A
+ * sample is { prompt, completion, proxyScore, goldScore, iteration? }, or as `goodhart rlhf eval`
+ * writes it { instruction, input, response, proxy, gold } (docs/dashboard.md).
  */
 export function readSamples(dir: string): Sample[] | null {
   const path = join(dir, 'samples.json');
@@ -170,14 +171,18 @@ export function readSamples(dir: string): Sample[] | null {
   const raw = readJson(path);
   const list = Array.isArray(raw) ? raw : asObj(raw)?.['samples'];
   if (!Array.isArray(list)) return [];
+  const checkpoint = num(asObj(raw)?.['checkpoint']);
   return list.map((s) => {
     const o = asObj(s) ?? {};
+    const instruction = str(o['instruction']);
+    const input = str(o['input']);
+    const prompt = str(o['prompt']) ?? (instruction !== null ? (input ? `${instruction}\n\n${input}` : instruction) : '');
     return {
-      prompt: String(o['prompt'] ?? ''),
-      completion: String(o['completion'] ?? ''),
-      proxyScore: num(o['proxyScore']),
-      goldScore: num(o['goldScore']),
-      iteration: num(o['iteration']),
+      prompt,
+      completion: str(o['completion']) ?? str(o['response']) ?? '',
+      proxyScore: num(o['proxyScore']) ?? num(o['proxy']),
+      goldScore: num(o['goldScore']) ?? num(o['gold']),
+      iteration: num(o['iteration']) ?? checkpoint,
     };
   });
 }

@@ -189,6 +189,11 @@ test('a run page gets every metrics row, the config, samples and saliency maps',
       ['runs/real/saliency/a.png', 'a'],
     ],
   );
+  // the form `goodhart rlhf eval` writes: instruction/input/response, proxy/gold, the checkpoint on top
+  writeFileSync(join(root, 'runs', 'unfinished', 'samples.json'), JSON.stringify({ checkpoint: 7, samples: [{ instruction: 'Add', input: '2 + 2', response: '5', proxy: 1.5, gold: -1 }] }));
+  const lab = JSON.parse((await get('/api/run?id=runs/unfinished')).body) as RunDetail;
+  assert.deepEqual(lab.samples, [{ prompt: 'Add\n\n2 + 2', completion: '5', proxyScore: 1.5, goldScore: -1, iteration: 7 }]);
+  rmSync(join(root, 'runs', 'unfinished', 'samples.json'));
   const png = await get('/files/runs/real/saliency/a.png');
   assert.equal(png.status, 200);
   assert.equal(png.type, 'image/png');
