@@ -9,3 +9,4 @@ export { meanSe, type MeanSe } from './util/stats.js';
 export * from './lm/tasks/index.js';
 export * from './rewards/index.js';
 export * as lm from './lm/index.js';
+export { createDashboard, type Dashboard, type DashboardOptions } from './dashboard/index.js';

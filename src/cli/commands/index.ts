@@ -18,6 +18,7 @@ import { sweepCommand } from './sweep.js';
 import { workerCommand } from './worker.js';
 import { resultsCommand } from './results.js';
 import { reportCommand } from './report.js';
+import { dashboardCommand } from './dashboard.js';
 
 export type { Command };
 
@@ -39,4 +40,5 @@ export const commands: Record<string, Command> = {
   worker: workerCommand,
   results: resultsCommand,
   report: reportCommand,
+  dashboard: dashboardCommand,
 };
