@@ -6,8 +6,9 @@ import { registerEnv } from './registry.js';
 import { tomatoEnvSpec } from './tomato/index.js';
 import { glucoseEnvSpec } from './glucose/index.js';
 import { pandemicEnvSpec } from './pandemic/index.js';
+import { trafficEnvSpec } from './traffic/index.js';
 
-export const BUILTIN_ENV_SPECS = [tomatoEnvSpec, glucoseEnvSpec, pandemicEnvSpec] as const;
+export const BUILTIN_ENV_SPECS = [tomatoEnvSpec, glucoseEnvSpec, pandemicEnvSpec, trafficEnvSpec] as const;
 
 /** Idempotent: registering the same spec objects twice is a no-op. */
 export function registerBuiltinEnvs(): void {

@@ -3,3 +3,4 @@ export * from './registry.js';
 export { tomatoWaterNearest } from './tomato.js';
 export { glucosePidController, GlucosePid } from './glucose.js';
 export { pandemicScheduleController, PANDEMIC_STRATEGIES } from './pandemic.js';
+export { trafficIdmController } from './traffic.js';
