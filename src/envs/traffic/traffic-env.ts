@@ -74,6 +74,8 @@ export const DEFAULT_TRAFFIC_CONFIG: Readonly<TrafficConfig> = Object.freeze({
 export const TRAFFIC_REWARD_SCALE = 1e-4;
 /** The base (safe) policy: IDM accelerations per slot (registered as controller `idm`). */
 export const TRAFFIC_BASE_CONTROLLER = 'idm';
+/** The shipped behaviour clone of that controller (a BC run directory under assets/), usable as --base. */
+export const TRAFFIC_BASE_POLICY_ASSET = 'base-policies/traffic';
 /** ORPO README coefficient scales for traffic: √χ² by the base policy's reward std, KL by its per-step reward. */
 export const TRAFFIC_SQRT_CHI2_SCALE = 2e-4;
 export const TRAFFIC_KL_SCALE = 0.0005;
