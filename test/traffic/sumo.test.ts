@@ -106,14 +106,14 @@ test('an env step advances simulated time by 1 s; inflows load and insert at the
     idm.reset();
     let last = env.simulationTime;
     let steps = 0;
-    for (; steps < 240; steps++) {
+    for (; steps < 150; steps++) {
       const s = env.step(idm.act(env) as Float32Array);
       assert.ok(Math.abs((s.info.time as number) - last - 1) < 1e-9, `step ${steps + 1}: time ${s.info.time} after ${last}`);
       last = s.info.time as number;
       assert.equal(s.obs.length, 50);
       if (s.terminated) break;
     }
-    assert.equal(steps, 240, 'the IDM base policy does not crash');
+    assert.equal(steps, 150, 'the IDM base policy does not crash');
     const seconds = last - 1; // flows begin at t = 1 s
     const expect = (rate: number) => (rate * seconds) / 3600;
     const loaded = (f: string) => env.loadedByFlow.get(f) ?? 0;
