@@ -25,6 +25,8 @@ import { computeGae, standardize } from '../src/algos/ppo/gae.js';
 import { Rng } from '../src/util/rng.js';
 import { benchLm } from './lm.js';
 import { benchSweepThroughput } from './sweeps.js';
+import { TrafficEnv } from '../src/envs/traffic/traffic-env.js';
+import { sumoAvailable } from '../src/envs/traffic/sumo-process.js';
 
 interface Row {
   name: string;
@@ -115,6 +117,33 @@ function benchEndToEnd(hidden: number[], iters: number): number {
   const sec = (performance.now() - start) / 1000;
   ppo.dispose();
   return (iters * config.numEnvs * config.rolloutFragmentLength) / sec;
+}
+
+/**
+ * The traffic env (SUMO through TraCI) driven by its IDM base policy: env steps per second over
+ * whole episodes after the first reset, and the share of that time spent waiting for TraCI round
+ * trips (the rest is our own bookkeeping, observations and rewards). Null when SUMO is missing.
+ */
+function benchTraffic(): { stepsPerSec: number; traciShare: number } | null {
+  if (!sumoAvailable()) return null;
+  const env = new TrafficEnv();
+  try {
+    env.reset(0);
+    const client = env.traci!;
+    const rtStart = client.stats.roundTripMs;
+    const seconds = quick ? 2 : 8;
+    let steps = 0;
+    const start = performance.now();
+    while (performance.now() - start < seconds * 1000) {
+      const r = env.step(env.idmActions());
+      steps++;
+      if (r.terminated || r.truncated) env.reset();
+    }
+    const elapsed = performance.now() - start;
+    return { stepsPerSec: (steps * 1000) / elapsed, traciShare: (client.stats.roundTripMs - rtStart) / elapsed };
+  } finally {
+    env.close();
+  }
 }
 
 function benchMatmul(n: number): number {
@@ -278,6 +307,13 @@ async function main(): Promise<void> {
     rows.push(withReference({ name: 'PPO learner samples/s (2×64), TensorFlow.js wasm kernels', value: tfjs.learnerSmall, unit: 'samples/s' }, tfjsRef, learnerSmall));
     rows.push(withReference({ name: 'PPO learner samples/s (4×512), TensorFlow.js wasm kernels', value: tfjs.learnerPaper, unit: 'samples/s' }, tfjsRef, learnerPaper));
     rows.push(withReference({ name: 'matmul 512×512 GFLOP/s, TensorFlow.js wasm kernels', value: tfjs.matmul, unit: 'GFLOP/s' }, tfjsRef, matmul));
+  }
+  const traffic = benchTraffic();
+  if (traffic) {
+    rows.push({ name: 'traffic env steps/s (SUMO via TraCI, single env, IDM actions)', value: traffic.stepsPerSec, unit: 'steps/s' });
+    rows.push({ name: 'traffic env: share of step time in TraCI round trips', value: 100 * traffic.traciShare, unit: '%' });
+  } else {
+    console.error('traffic rows skipped: SUMO is not installed (apt-get install sumo sumo-tools)');
   }
 
   // Language models (src/lm, docs/lm.md): the default model size.

@@ -9,7 +9,9 @@ import { pandemicEnvSpec } from './pandemic/index.js';
 import { mazeEnvSpec } from './maze/index.js';
 import { minatarBreakoutEnvSpec, minatarSeaquestEnvSpec } from './minatar/index.js';
 
-export const BUILTIN_ENV_SPECS = [tomatoEnvSpec, glucoseEnvSpec, pandemicEnvSpec, mazeEnvSpec, minatarBreakoutEnvSpec, minatarSeaquestEnvSpec] as const;
+import { trafficEnvSpec } from './traffic/index.js';
+
+export const BUILTIN_ENV_SPECS = [tomatoEnvSpec, glucoseEnvSpec, pandemicEnvSpec, trafficEnvSpec, mazeEnvSpec, minatarBreakoutEnvSpec, minatarSeaquestEnvSpec] as const;
 
 /** Idempotent: registering the same spec objects twice is a no-op. */
 export function registerBuiltinEnvs(): void {

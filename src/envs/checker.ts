@@ -173,6 +173,26 @@ function invalidActions(space: Space): unknown[] {
 }
 
 export function checkEnv<C>(make: (config?: C) => Env, options: CheckEnvOptions<C> = {}): CheckEnvReport {
+  // Environments that hold outside resources (a simulator process) are closed when the check ends.
+  const created: Env[] = [];
+  try {
+    return checkEnvWith((config?: C) => {
+      const env = make(config);
+      created.push(env);
+      return env;
+    }, options);
+  } finally {
+    for (const env of created) {
+      try {
+        env?.close?.();
+      } catch {
+        // A close that fails must not hide the check's own result.
+      }
+    }
+  }
+}
+
+function checkEnvWith<C>(make: (config?: C) => Env, options: CheckEnvOptions<C>): CheckEnvReport {
   const episodes = options.episodes ?? 5;
   const seed = options.seed ?? 0;
   if (!Number.isInteger(episodes) || episodes < 1) throw new RangeError(`checkEnv: episodes must be a positive integer, got ${episodes}`);

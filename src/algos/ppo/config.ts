@@ -163,7 +163,35 @@ export const GLUCOSE_LSTM_MODEL: PpoConfig['model'] = {
   actionHeadScale: 0.1,
 };
 
-const ENV_DEFAULTS: Record<string, PpoConfig> = { tomato: TOMATO_PPO, pandemic: PANDEMIC_PPO, glucose: GLUCOSE_PPO };
+
+/**
+ * The paper's traffic settings (specs/orpo.md §2): 10 workers × 4000 steps = 40000 steps per
+ * iteration, minibatch 16384, 5 SGD epochs, lr 5e-5, γ 0.99, λ 0.97, clip 0.3, vf coeff 0.5 with
+ * the squared error capped at 10000, entropy 0.01, KL 0.2 to target 0.02, no gradient clip, 4×512
+ * tanh MLP with the value head on the shared trunk, rewards × 1e-4; 250 iterations. An iteration
+ * is about 2-3 minutes of SUMO time on 2 cores; `configs/traffic-small.json` scales it down.
+ */
+export const TRAFFIC_PPO: PpoConfig = {
+  ...PPO_DEFAULTS,
+  numEnvs: 10,
+  rolloutFragmentLength: 4000,
+  sgdMinibatchSize: 16384,
+  numSgdIter: 5,
+  lr: 5e-5,
+  gamma: 0.99,
+  lambda: 0.97,
+  clipParam: 0.3,
+  vfLossCoeff: 0.5,
+  vfClipParam: 10000,
+  entropyCoeff: 0.01,
+  klCoeff: 0.2,
+  klTarget: 0.02,
+  gradClip: null,
+  rewardScale: 1e-4,
+  model: { hidden: [512, 512, 512, 512], activation: 'tanh', vfShareLayers: true },
+};
+
+const ENV_DEFAULTS: Record<string, PpoConfig> = { tomato: TOMATO_PPO, pandemic: PANDEMIC_PPO, glucose: GLUCOSE_PPO, traffic: TRAFFIC_PPO };
 
 export function defaultPpoConfig(envName: string): PpoConfig {
   return structuredClone(ENV_DEFAULTS[envName] ?? PPO_DEFAULTS);

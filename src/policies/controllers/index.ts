@@ -5,3 +5,4 @@ export { glucosePidController, GlucosePid } from './glucose.js';
 export { pandemicScheduleController, PANDEMIC_STRATEGIES } from './pandemic.js';
 export { mazeGoToGoal } from './maze.js';
 export { breakoutTrackBall, seaquestShootAndRescue, breakoutLandingX } from './minatar.js';
+export { trafficIdmController } from './traffic.js';
