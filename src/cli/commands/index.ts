@@ -11,6 +11,8 @@ import { reproduceCommand } from './reproduce.js';
 import { demoCommand } from './demo.js';
 import { plotCommand } from './plot.js';
 import { tasksCommand } from './tasks.js';
+import { rreCommand } from './rre.js';
+import { monotonicityCommand } from './monotonicity.js';
 
 export type { Command };
 
@@ -25,4 +27,6 @@ export const commands: Record<string, Command> = {
   reproduce: reproduceCommand,
   demo: demoCommand,
   tasks: tasksCommand,
+  rre: rreCommand,
+  monotonicity: monotonicityCommand,
 };

@@ -12,16 +12,17 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initBackend } from '../../nn/index.js';
-import { GptNeoX, LmTokenizer, loadPretrained, makeLmConfig, savePretrained, trainBpe, trainSft, generate, transpose2d, DEFAULT_SPECIAL_TOKENS, type GptNeoXConfig, type SftConfigInput, type SftExample } from '../../lm/index.js';
+import { GptNeoX, LmTokenizer, loadPretrained, makeLmConfig, savePretrained, trainBpe, trainSft, generate, DEFAULT_SPECIAL_TOKENS, type GptNeoXConfig, type SftConfigInput, type SftExample } from '../../lm/index.js';
 import { generateTaskSuite, sftPair, formatPrompt, PROMPT_TEMPLATES, type TaskExample, type TaskSuite, type TaskSuiteConfig, type PromptTemplate } from '../../lm/tasks/index.js';
 import { GoldReward } from '../../rewards/gold/index.js';
 import { RewardModel } from '../../rewards/preference/reward-model.js';
 import { buildPreferencePairs } from '../../rewards/preference/preference-data.js';
 import { trainRewardModel, type RmTrainConfig } from '../../rewards/preference/train-rm.js';
 import { combineEnsemble, type EnsembleRule } from '../../rewards/preference/ensemble.js';
-import { LmPpoTrainer, VALUE_WEIGHT, VALUE_BIAS } from '../../algos/rlhf/trainer.js';
+import { LmPpoTrainer } from '../../algos/rlhf/trainer.js';
 import { resolveRlhfPpoConfig, type RlhfPpoConfig } from '../../algos/rlhf/config.js';
 import { RunDir } from '../run-store.js';
+import { restorePolicyCheckpoint, writePolicyCheckpoint } from './policy-checkpoint.js';
 import { atomicWriteJson } from '../../util/fs.js';
 import { ProgressBar } from '../../util/progress.js';
 import { meanSe, type MeanSe } from '../../util/stats.js';
@@ -63,12 +64,12 @@ export function readLabSpec(sftDir: string): LabSpec {
   return JSON.parse(readFileSync(p, 'utf8')) as LabSpec;
 }
 
-function encodePromptFor(lab: Lab, tokenizer: LmTokenizer): (e: TaskExample) => number[] {
+export function encodePromptFor(lab: Lab, tokenizer: LmTokenizer): (e: TaskExample) => number[] {
   return (e) => tokenizer.encode(formatPrompt(e, lab.template));
 }
 
 /** Gold scores of generated responses (decoded without special tokens). */
-function goldScores(lab: Lab, tokenizer: LmTokenizer, examples: readonly TaskExample[], responses: readonly number[][]): number[] {
+export function goldScores(lab: Lab, tokenizer: LmTokenizer, examples: readonly TaskExample[], responses: readonly number[][]): number[] {
   return responses.map((r, i) => lab.gold.score(formatPrompt(examples[i]!, lab.template), tokenizer.decode(r, { skipSpecialTokens: true }), { example: examples[i]! }).total);
 }
 
@@ -218,37 +219,15 @@ export async function runPpoStage(opts: PpoStageOptions): Promise<PpoStageSummar
   const latest = run.exists() ? run.latestCheckpoint() : null;
   if (latest !== null) {
     if (!opts.resume) throw new Error(`${opts.out} holds an interrupted run; pass --resume to continue it`);
-    const ck = loadPretrained(run.checkpointPath(latest));
-    const values = ck.model.params.read();
-    values.set(VALUE_WEIGHT, transpose2d(ck.extra.get(VALUE_WEIGHT)!));
-    values.set(VALUE_BIAS, ck.extra.get(VALUE_BIAS)!);
-    policy.params.write(values, 'checkpoint');
-    trainer.optimizer.setState(JSON.parse(readFileSync(join(run.checkpointPath(latest), 'optimizer.json'), 'utf8')));
-    trainer.setState(JSON.parse(readFileSync(join(run.checkpointPath(latest), 'trainer_state.json'), 'utf8')));
+    restorePolicyCheckpoint(run, latest, policy, trainer);
     run.truncateMetrics(latest);
     started = latest;
-    ck.model.dispose();
   } else {
     run.writeConfig({ kind: 'rlhf-ppo', env: 'rlhf-tasks', algo: 'rlhf-ppo', reward: 'proxy', sft: opts.sft, rm: opts.rm, ensemble: opts.ensemble, members: members.length, ppo: config, lab: lab.spec } as never);
   }
   const t0 = performance.now();
   const bar = opts.progress ?? true ? new ProgressBar({ total: config.steps, label: `rlhf ppo (${config.regularizer} ${config.coeff})`, unit: 'it', start: started }) : null;
-  const save = () => {
-    const read = policy.params.read();
-    run.writeCheckpoint(
-      trainer.iteration,
-      (tmp) =>
-        savePretrained(tmp, policy, {
-          tokenizer,
-          extra: new Map([
-            [VALUE_WEIGHT, transpose2d(read.get(VALUE_WEIGHT)!)],
-            [VALUE_BIAS, read.get(VALUE_BIAS)!],
-          ]),
-          files: { 'optimizer.json': trainer.optimizer.getState(), 'trainer_state.json': trainer.getState() },
-        }),
-      2,
-    );
-  };
+  const save = () => writePolicyCheckpoint(run, trainer, policy, tokenizer, 2);
   let last = { proxy: NaN, gold: NaN, kl: NaN };
   try {
     while (trainer.iteration < config.steps) {
