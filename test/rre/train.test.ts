@@ -1,6 +1,6 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../../src/nn/index.js';
@@ -66,4 +66,16 @@ test('monotonicity evaluates every checkpoint of a trained run and caches the sc
   // A second call with the same settings reads the cache and reports the same numbers.
   const again = await runMonotonicity({ runs: join(root, 'runs'), prompts: 3, progress: false, out: root });
   assert.deepEqual(again.runs.map((r) => r.gold), report.runs.map((r) => r.gold));
+});
+
+test('a run resumed from its last checkpoint continues exactly as an uninterrupted one', async () => {
+  const straight = join(root, 'resume', 'straight');
+  const cut = join(root, 'resume', 'cut');
+  await runRreTrain({ sft, out: straight, ppo: { ...ppo, steps: 4 }, whitebox: 'lengthRepetition', progress: false });
+  await runRreTrain({ sft, out: cut, ppo: { ...ppo, steps: 2 }, whitebox: 'lengthRepetition', progress: false });
+  rmSync(new RunDir(cut).summaryPath); // as if it had stopped after the checkpoint at step 2
+  await assert.rejects(runRreTrain({ sft, out: cut, ppo: { ...ppo, steps: 4 }, whitebox: 'lengthRepetition', progress: false }), /--resume/);
+  await runRreTrain({ sft, out: cut, ppo: { ...ppo, steps: 4 }, whitebox: 'lengthRepetition', resume: true, progress: false });
+  const strip = (rows: Record<string, unknown>[]) => rows.map(({ seconds: _s, ...m }) => m);
+  assert.deepEqual(strip(new RunDir(cut).readMetrics()), strip(new RunDir(straight).readMetrics()));
 });
