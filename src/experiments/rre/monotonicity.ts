@@ -21,7 +21,7 @@ import { RunDir } from '../run-store.js';
 import { openLab, readLabSpec, type Lab } from '../rlhf/lab.js';
 import { atomicWriteFile, atomicWriteJson } from '../../util/fs.js';
 import { ProgressBar } from '../../util/progress.js';
-import { renderPng, renderSvg, type ChartSpec, type Series } from '../../util/plot/index.js';
+import { DEFAULT_PALETTE, renderPng, renderSvg, type ChartSpec, type Series } from '../../util/plot/index.js';
 import { spearman, type SpearmanResult } from '../../util/rank-correlation.js';
 import { ConfigError } from '../../util/validate.js';
 import { evaluateWhitebox, labWhitebox, resolveWhiteboxConfig } from './scoring.js';
@@ -229,29 +229,46 @@ function summarize(runs: RunMonotonicity[], outDir: string): MonotonicityReport 
   const gold = runs.flatMap((r) => r.gold);
   const pooled = Object.fromEntries(variants.map((v) => [v, spearman(runs.flatMap((r) => r.proxy[v] ?? r.gold.map(() => NaN)), gold)]));
   const report: MonotonicityReport = { variants, runs, pooled, checkpoints: gold.length, files: [] };
-  const chart = monotonicityChart(report);
-  const files = [join(outDir, 'monotonicity.json'), join(outDir, 'monotonicity.svg'), join(outDir, 'monotonicity.png')];
+  const files = [join(outDir, 'monotonicity.json')];
+  for (const [name, chart] of [['monotonicity', monotonicityChart(report)], ['monotonicity-scaled', monotonicityChart(report, true)]] as const) {
+    files.push(join(outDir, `${name}.svg`), join(outDir, `${name}.png`));
+    atomicWriteFile(files.at(-2)!, renderSvg(chart));
+    atomicWriteFile(files.at(-1)!, renderPng(chart, { scale: 2 }));
+  }
   report.files = files;
   atomicWriteJson(files[0]!, report);
-  atomicWriteFile(files[1]!, renderSvg(chart));
-  atomicWriteFile(files[2]!, renderPng(chart, { scale: 2 }));
   return report;
 }
 
-/** Proxy (the run's own white-box reward) and gold means against checkpoint step, one pair of lines per run. */
-export function monotonicityChart(report: MonotonicityReport): ChartSpec {
+/** Rescales a series to [0, 1] (its minimum to 0, its maximum to 1); a constant series becomes 0.5. */
+function minMax(y: readonly number[]): number[] {
+  const lo = Math.min(...y);
+  const hi = Math.max(...y);
+  return y.map((v) => (hi > lo ? (v - lo) / (hi - lo) : 0.5));
+}
+
+/**
+ * Proxy (the run's own white-box reward) and gold means against checkpoint step, one pair of lines
+ * per run. `scaled`: each series min-max scaled within its run, because the white-box reward and the
+ * gold reward live on different scales and Spearman only sees the shape.
+ */
+export function monotonicityChart(report: MonotonicityReport, scaled = false): ChartSpec {
   const series: Series[] = [];
   const single = report.runs.length === 1;
+  const f = scaled ? minMax : (y: number[]) => y;
   for (const r of report.runs) {
     const tag = single ? '' : `${r.name} `;
-    series.push({ label: `${tag}proxy (white-box)`, x: r.steps, y: r.proxy[TRAINED_VARIANT]! });
-    series.push({ label: `${tag}gold`, x: r.steps, y: r.gold, dashed: true });
+    const proxyLine: Series = { label: `${tag}proxy (white-box)`, x: r.steps, y: f(r.proxy[TRAINED_VARIANT]!) };
+    const goldLine: Series = { label: `${tag}gold`, x: r.steps, y: f(r.gold), dashed: true };
+    // One colour per run when there are several: proxy solid, gold dashed.
+    if (!single) proxyLine.color = goldLine.color = DEFAULT_PALETTE[report.runs.indexOf(r) % DEFAULT_PALETTE.length]!;
+    series.push(proxyLine, goldLine);
   }
   const rho = report.pooled[TRAINED_VARIANT]!.rho;
   return {
     title: `Monotonicity: proxy vs gold per checkpoint (Spearman rho ${Number.isFinite(rho) ? rho.toFixed(3) : 'undefined'})`,
     xLabel: 'PPO step of the checkpoint',
-    yLabel: 'mean reward on the evaluation prompts',
+    yLabel: scaled ? 'mean reward, min-max scaled per run' : 'mean reward on the evaluation prompts',
     series,
   };
 }
