@@ -257,24 +257,25 @@ export function monotonicityChart(report: MonotonicityReport, scaled = false): C
   const single = report.runs.length === 1;
   const f = scaled ? minMax : (y: number[]) => y;
   for (const r of report.runs) {
-    const tag = single ? '' : `${r.name} `;
-    const proxyLine: Series = { label: `${tag}proxy (white-box)`, x: r.steps, y: f(r.proxy[TRAINED_VARIANT]!) };
-    const goldLine: Series = { label: `${tag}gold`, x: r.steps, y: f(r.gold), dashed: true };
+    const proxyLine: Series = { label: single ? 'proxy (white-box)' : `${r.name} proxy`, x: r.steps, y: f(r.proxy[TRAINED_VARIANT]!) };
+    const goldLine: Series = { label: single ? 'gold' : `${r.name} gold`, x: r.steps, y: f(r.gold), dashed: true };
     // One colour per run when there are several: proxy solid, gold dashed.
     if (!single) proxyLine.color = goldLine.color = DEFAULT_PALETTE[report.runs.indexOf(r) % DEFAULT_PALETTE.length]!;
     series.push(proxyLine, goldLine);
   }
   const rho = report.pooled[TRAINED_VARIANT]!.rho;
   return {
-    title: `Monotonicity: proxy vs gold per checkpoint (Spearman rho ${Number.isFinite(rho) ? rho.toFixed(3) : 'undefined'})`,
+    title: `Proxy vs gold per checkpoint: Spearman rho ${Number.isFinite(rho) ? rho.toFixed(3) : 'undefined'}${single ? '' : ' (pooled)'}`,
     xLabel: 'PPO step of the checkpoint',
-    yLabel: scaled ? 'mean reward, min-max scaled per run' : 'mean reward on the evaluation prompts',
+    yLabel: scaled ? 'mean reward (min-max per run)' : 'mean reward on the evaluation prompts',
     series,
+    // The legend goes to the right; widen the chart so the plot keeps its room.
+    width: single ? 800 : 1000,
   };
 }
 
 const fmt = (x: number, d = 3) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
-const fmtP = (x: number | null) => (x === null ? '-' : Number.isFinite(x) ? (x < 1e-4 ? x.toExponential(1) : x.toFixed(4)) : 'n/a');
+const fmtP = (x: number | null) => (x === null ? '-' : !Number.isFinite(x) ? 'n/a' : x === 0 ? '0' : x < 1e-4 ? x.toExponential(1) : x.toFixed(4));
 
 /** The report as plain-text tables: per-checkpoint means, then Spearman per variant (pooled and per run). */
 export function formatMonotonicity(report: MonotonicityReport): string {
