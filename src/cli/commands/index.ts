@@ -10,6 +10,7 @@ import { bcCommand } from './bc.js';
 import { reproduceCommand } from './reproduce.js';
 import { demoCommand } from './demo.js';
 import { plotCommand } from './plot.js';
+import { rlhfCommand } from './rlhf.js';
 import { tasksCommand } from './tasks.js';
 import { rreCommand } from './rre.js';
 import { monotonicityCommand } from './monotonicity.js';
@@ -26,6 +27,7 @@ export const commands: Record<string, Command> = {
   bc: bcCommand,
   reproduce: reproduceCommand,
   demo: demoCommand,
+  rlhf: rlhfCommand,
   tasks: tasksCommand,
   rre: rreCommand,
   monotonicity: monotonicityCommand,

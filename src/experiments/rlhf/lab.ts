@@ -11,18 +11,17 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { initBackend } from '../../nn/index.js';
-import { GptNeoX, LmTokenizer, loadPretrained, makeLmConfig, savePretrained, trainBpe, trainSft, generate, DEFAULT_SPECIAL_TOKENS, type GptNeoXConfig, type SftConfigInput, type SftExample } from '../../lm/index.js';
+import { initBackend, saveModel, loadModel } from '../../nn/index.js';
+import { GptNeoX, LmTokenizer, loadPretrained, makeLmConfig, savePretrained, trainBpe, trainSft, generate, transpose2d, DEFAULT_SPECIAL_TOKENS, type GptNeoXConfig, type SftConfigInput, type SftExample } from '../../lm/index.js';
 import { generateTaskSuite, sftPair, formatPrompt, PROMPT_TEMPLATES, type TaskExample, type TaskSuite, type TaskSuiteConfig, type PromptTemplate } from '../../lm/tasks/index.js';
 import { GoldReward } from '../../rewards/gold/index.js';
 import { RewardModel } from '../../rewards/preference/reward-model.js';
 import { buildPreferencePairs } from '../../rewards/preference/preference-data.js';
 import { trainRewardModel, type RmTrainConfig } from '../../rewards/preference/train-rm.js';
 import { combineEnsemble, type EnsembleRule } from '../../rewards/preference/ensemble.js';
-import { LmPpoTrainer } from '../../algos/rlhf/trainer.js';
+import { LmPpoTrainer, VALUE_WEIGHT, VALUE_BIAS } from '../../algos/rlhf/trainer.js';
 import { resolveRlhfPpoConfig, type RlhfPpoConfig } from '../../algos/rlhf/config.js';
 import { RunDir } from '../run-store.js';
-import { restorePolicyCheckpoint, writePolicyCheckpoint } from './policy-checkpoint.js';
 import { atomicWriteJson } from '../../util/fs.js';
 import { ProgressBar } from '../../util/progress.js';
 import { meanSe, type MeanSe } from '../../util/stats.js';
@@ -219,7 +218,10 @@ export async function runPpoStage(opts: PpoStageOptions): Promise<PpoStageSummar
   const latest = run.exists() ? run.latestCheckpoint() : null;
   if (latest !== null) {
     if (!opts.resume) throw new Error(`${opts.out} holds an interrupted run; pass --resume to continue it`);
-    restorePolicyCheckpoint(run, latest, policy, trainer);
+    // The exact training state (weights with the value head, Adam moments) is in trainer-state.*;
+    // model.safetensors beside it is the same policy in Pythia's format, for other tools.
+    const meta = loadModel(run.checkpointPath(latest), 'trainer-state', policy.params, trainer.optimizer);
+    trainer.setState(meta['trainer'] as Parameters<LmPpoTrainer['setState']>[0]);
     run.truncateMetrics(latest);
     started = latest;
   } else {
@@ -227,7 +229,23 @@ export async function runPpoStage(opts: PpoStageOptions): Promise<PpoStageSummar
   }
   const t0 = performance.now();
   const bar = opts.progress ?? true ? new ProgressBar({ total: config.steps, label: `rlhf ppo (${config.regularizer} ${config.coeff})`, unit: 'it', start: started }) : null;
-  const save = () => writePolicyCheckpoint(run, trainer, policy, tokenizer, 2);
+  const save = () => {
+    const read = policy.params.read();
+    run.writeCheckpoint(
+      trainer.iteration,
+      (tmp) => {
+        savePretrained(join(tmp, 'pretrained'), policy, {
+          tokenizer,
+          extra: new Map([
+            [VALUE_WEIGHT, transpose2d(read.get(VALUE_WEIGHT)!)],
+            [VALUE_BIAS, read.get(VALUE_BIAS)!],
+          ]),
+        });
+        saveModel(tmp, 'trainer-state', policy.params, trainer.optimizer, { trainer: trainer.getState() });
+      },
+      2,
+    );
+  };
   let last = { proxy: NaN, gold: NaN, kl: NaN };
   try {
     while (trainer.iteration < config.steps) {
@@ -284,7 +302,7 @@ export async function runEvalStage(opts: { run: string; checkpoint?: number; out
   const iteration = opts.checkpoint ?? run.latestCheckpoint();
   if (iteration === null) throw new Error(`${opts.run}: no checkpoint to evaluate`);
   const lab = openLab(readLabSpec(cfg.sft));
-  const ck = loadPretrained(run.checkpointPath(iteration));
+  const ck = loadPretrained(join(run.checkpointPath(iteration), 'pretrained'));
   const members = loadEnsemble(cfg.rm).slice(0, cfg.members);
   try {
     const e = evaluatePolicy(lab, ck.model, ck.tokenizer!, members, cfg.ensemble, lab.suite.eval.slice(0, opts.prompts ?? lab.suite.eval.length), opts.seed ?? 0);

@@ -19,6 +19,7 @@ import { loadPretrained } from '../../lm/index.js';
 import { WHITEBOX_PRESETS, type WhiteboxConfig, type WhiteboxReward } from '../../rewards/whitebox/index.js';
 import { RunDir } from '../run-store.js';
 import { openLab, readLabSpec, type Lab } from '../rlhf/lab.js';
+import { checkpointPolicyDir } from '../rlhf/policy-checkpoint.js';
 import { atomicWriteFile, atomicWriteJson } from '../../util/fs.js';
 import { ProgressBar } from '../../util/progress.js';
 import { DEFAULT_PALETTE, renderPng, renderSvg, type ChartSpec, type Series } from '../../util/plot/index.js';
@@ -158,7 +159,7 @@ const mean = (a: readonly number[]) => a.reduce((x, y) => x + y, 0) / a.length;
 
 function scoreCheckpoint(lab: Lab, dir: string, step: number, settings: EvalSettings, rewards: Record<string, WhiteboxReward>): CheckpointScores {
   const t0 = performance.now();
-  const ck = loadPretrained(dir);
+  const ck = loadPretrained(checkpointPolicyDir(dir));
   try {
     const e = evaluateWhitebox(lab, ck.model, ck.tokenizer!, rewards, lab.suite.eval.slice(0, settings.prompts), settings);
     const proxy = Object.fromEntries(Object.entries(e.proxies).map(([k, v]) => [k, mean(v)]));

@@ -1,0 +1,107 @@
+/** `goodhart rlhf sft|rm|ppo|eval|plot`: the RLHF lab, one stage per subcommand. */
+import { mkdirSync } from 'node:fs';
+import { parseWithPositionals, intOption, stringOption, choiceOption } from '../args.js';
+import { out, numberFlag, type Command } from '../shared.js';
+import { ConfigError } from '../../util/validate.js';
+import { formatMeanSe } from '../../util/stats.js';
+import { formatDuration } from '../../util/progress.js';
+import { runSftStage, runRmStage, runPpoStage, runEvalStage } from '../../experiments/rlhf/lab.js';
+import { writeGoodhartPlot } from '../../experiments/rlhf/goodhart-plot.js';
+import { RLHF_REGULARIZERS } from '../../algos/rlhf/config.js';
+import { ENSEMBLE_RULES } from '../../rewards/preference/ensemble.js';
+
+const STAGES = ['sft', 'rm', 'ppo', 'eval', 'plot'] as const;
+
+function required(v: Record<string, unknown>, name: string, what: string): string {
+  const s = stringOption(v, name);
+  if (!s) throw new ConfigError(`rlhf: --${name} is required (${what})`);
+  return s;
+}
+
+export const rlhfCommand: Command = {
+  summary: 'the RLHF lab: SFT a small language model, train proxy reward models, PPO with KL or sqrt-chi2, evaluate against the gold reward',
+  usage: `goodhart rlhf sft --out DIR [--epochs N] [--seed S]
+goodhart rlhf rm  --sft DIR --out DIR [--prompts N] [--noise 0.25] [--members K] [--epochs N]
+goodhart rlhf ppo --sft DIR --rm DIR --out DIR [--regularizer none|kl-reward|kl|sqrt_chi2] [--coeff C]
+                  [--steps N] [--ensemble mean|wco|uwo] [--lr X] [--kl-target T] [--seed S] [--resume]
+goodhart rlhf eval --run DIR [--checkpoint N] [--prompts N]
+goodhart rlhf plot --runs DIR[,DIR...] --out DIR
+  sft   trains a BPE tokenizer and a small GPT-NeoX model on the task suite's reference answers
+  rm    samples answer pairs from the SFT policy, labels them with the gold reward (flipping --noise of them),
+        and trains --members reward models (an ensemble) with the pairwise loss
+  ppo   PPO against the proxy; regularizers: per-token KL in the reward (kl-reward), sequence KL or sqrt(chi2) in the loss
+  eval  every evaluation prompt's response with its proxy and gold scores (JSON)
+  plot  the Goodhart plot: gold and proxy reward against KL, one curve per run (PNG, SVG, table)`,
+  async run(argv) {
+    const { values: v, positionals } = parseWithPositionals(
+      argv,
+      {
+        out: { type: 'string' }, sft: { type: 'string' }, rm: { type: 'string' }, run: { type: 'string' }, runs: { type: 'string' },
+        epochs: { type: 'string' }, seed: { type: 'string' }, prompts: { type: 'string' }, noise: { type: 'string' }, members: { type: 'string' },
+        regularizer: { type: 'string' }, coeff: { type: 'string' }, steps: { type: 'string' }, ensemble: { type: 'string' }, lr: { type: 'string' },
+        'kl-target': { type: 'string' }, checkpoint: { type: 'string' }, resume: { type: 'boolean' }, quiet: { type: 'boolean' },
+      },
+      'rlhf',
+    );
+    const stage = positionals[0];
+    if (!stage || !(STAGES as readonly string[]).includes(stage)) throw new ConfigError(`rlhf: ${stage ? `"${stage}" is not a stage` : 'name a stage'}; choose one of ${STAGES.join(', ')}`);
+    const progress = !v['quiet'];
+    const seed = intOption(v, 'seed');
+    const t0 = performance.now();
+    switch (stage) {
+      case 'sft': {
+        const dir = required(v, 'out', 'where the SFT model goes');
+        const epochs = intOption(v, 'epochs', { min: 1 });
+        const r = await runSftStage({ out: dir, progress, ...(seed === undefined ? {} : { seed }), ...(epochs ? { sft: { epochs } } : {}) });
+        out(`wrote ${dir}: final SFT loss ${r.finalLoss.toFixed(3)} nats/token, ${Math.round(r.tokensPerSecond)} tokens/s, gold reward on eval prompts ${r.goldMean.toFixed(3)} (${formatDuration(r.seconds)})`);
+        return 0;
+      }
+      case 'rm': {
+        const sft = required(v, 'sft', 'the SFT directory');
+        const dir = required(v, 'out', 'where the reward models go');
+        const noise = numberFlag(v, 'noise') ?? 0.25;
+        if (!(noise >= 0 && noise <= 1)) throw new ConfigError(`--noise: ${noise}; allowed: a fraction in [0, 1]`);
+        const epochs = intOption(v, 'epochs', { min: 1 });
+        const r = await runRmStage({ sft, out: dir, prompts: intOption(v, 'prompts', { min: 2 }) ?? 1000, noise, members: intOption(v, 'members', { min: 1 }) ?? 1, progress, ...(seed === undefined ? {} : { seed }), ...(epochs ? { rm: { epochs } } : {}) });
+        out(`wrote ${dir}: ${r.pairs} training pairs (${r.ties} ties skipped), ${r.heldOutPairs} held out; gold-order accuracy per member: ${r.members.map((m) => (m.goldAccuracy ?? NaN).toFixed(3)).join(', ')} (${formatDuration((performance.now() - t0) / 1000)})`);
+        return 0;
+      }
+      case 'ppo': {
+        const sft = required(v, 'sft', 'the SFT directory');
+        const rm = required(v, 'rm', 'the reward-model directory');
+        const dir = required(v, 'out', 'the run directory');
+        const regularizer = choiceOption(v, 'regularizer', RLHF_REGULARIZERS) ?? 'none';
+        const coeff = numberFlag(v, 'coeff') ?? 0;
+        if (!(coeff >= 0)) throw new ConfigError(`--coeff: ${coeff}; allowed: a non-negative number`);
+        const steps = intOption(v, 'steps', { min: 1 });
+        const lr = numberFlag(v, 'lr');
+        const klTarget = numberFlag(v, 'kl-target');
+        const r = await runPpoStage({
+          sft, rm, out: dir, progress, resume: Boolean(v['resume']),
+          ensemble: choiceOption(v, 'ensemble', ENSEMBLE_RULES) ?? 'mean',
+          ppo: { regularizer, coeff, ...(steps ? { steps } : {}), ...(lr ? { lr } : {}), ...(klTarget ? { klTarget } : {}), ...(seed === undefined ? {} : { seed }) },
+        });
+        out(`wrote ${dir}: ${r.iterations} iterations; evaluation proxy ${r.eval ? formatMeanSe(r.eval.proxy, 3) : '-'}, gold ${r.eval ? formatMeanSe(r.eval.gold, 3) : '-'}; final KL ${r.final.kl.toFixed(2)} (${formatDuration(r.seconds)})`);
+        return 0;
+      }
+      case 'eval': {
+        const run = required(v, 'run', 'a PPO run directory');
+        const checkpoint = intOption(v, 'checkpoint');
+        const prompts = intOption(v, 'prompts', { min: 1 });
+        const r = await runEvalStage({ run, ...(checkpoint === undefined ? {} : { checkpoint }), ...(prompts ? { prompts } : {}), ...(seed === undefined ? {} : { seed }) });
+        out(`proxy ${formatMeanSe(r.proxy, 3)}, gold ${formatMeanSe(r.gold, 3)}; wrote ${r.file}`);
+        return 0;
+      }
+      case 'plot': {
+        const runs = required(v, 'runs', 'comma-separated PPO run directories').split(',');
+        const dir = required(v, 'out', 'where the figures go');
+        mkdirSync(dir, { recursive: true });
+        const r = writeGoodhartPlot(runs, dir);
+        out(r.table);
+        out(`\nwrote ${r.files.join(', ')}`);
+        return 0;
+      }
+    }
+    return 1;
+  },
+};
