@@ -19,6 +19,8 @@ import { workerCommand } from './worker.js';
 import { resultsCommand } from './results.js';
 import { reportCommand } from './report.js';
 import { dashboardCommand } from './dashboard.js';
+import { rreCommand } from './rre.js';
+import { monotonicityCommand } from './monotonicity.js';
 
 export type { Command };
 
@@ -41,4 +43,6 @@ export const commands: Record<string, Command> = {
   results: resultsCommand,
   report: reportCommand,
   dashboard: dashboardCommand,
+  rre: rreCommand,
+  monotonicity: monotonicityCommand,
 };

@@ -63,12 +63,12 @@ export function readLabSpec(sftDir: string): LabSpec {
   return JSON.parse(readFileSync(p, 'utf8')) as LabSpec;
 }
 
-function encodePromptFor(lab: Lab, tokenizer: LmTokenizer): (e: TaskExample) => number[] {
+export function encodePromptFor(lab: Lab, tokenizer: LmTokenizer): (e: TaskExample) => number[] {
   return (e) => tokenizer.encode(formatPrompt(e, lab.template));
 }
 
 /** Gold scores of generated responses (decoded without special tokens). */
-function goldScores(lab: Lab, tokenizer: LmTokenizer, examples: readonly TaskExample[], responses: readonly number[][]): number[] {
+export function goldScores(lab: Lab, tokenizer: LmTokenizer, examples: readonly TaskExample[], responses: readonly number[][]): number[] {
   return responses.map((r, i) => lab.gold.score(formatPrompt(examples[i]!, lab.template), tokenizer.decode(r, { skipSpecialTokens: true }), { example: examples[i]! }).total);
 }
 

@@ -1,0 +1,3 @@
+export * from './scoring.js';
+export * from './train.js';
+export * from './monotonicity.js';
