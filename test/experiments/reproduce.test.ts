@@ -63,7 +63,7 @@ test('the report names the best coefficient of each method and counts hacked see
 });
 
 test('pandemic and glucose reproductions plan the same grid on their own environment and base policy', () => {
-  for (const name of ['pandemic', 'glucose']) {
+  for (const name of ['pandemic', 'glucose', 'traffic']) {
     const target = REPRODUCTION_TARGETS[name]!;
     const { jobs, iterations } = planReproduction({ outDir: '/tmp/x', seeds: 2, quick: true, target });
     assert.equal(iterations, target.quickIterations);

@@ -6,8 +6,8 @@ import { ConfigError } from '../../util/validate.js';
 import { reproduce, REPRODUCTION_TARGETS, REPRODUCIBLE } from '../../experiments/reproduce.js';
 
 export const reproduceCommand: Command = {
-  summary: "the ORPO paper's comparison on tomato, glucose or pandemic: methods × coefficients × seeds, table and plot",
-  usage: `goodhart reproduce tomato|glucose|pandemic [--quick] [--seeds K] [--iterations N] [--grid standard|paper] [--jobs J] [--methods a,b] [--out DIR]
+  summary: "the ORPO paper's comparison on tomato, glucose, pandemic or traffic: methods × coefficients × seeds, table and plot",
+  usage: `goodhart reproduce tomato|glucose|pandemic|traffic [--quick] [--seeds K] [--iterations N] [--grid standard|paper] [--jobs J] [--methods a,b] [--out DIR]
   --quick       one coefficient per method, 3 seeds unless --seeds, fewer iterations (tomato: under 10 minutes on 2 cores)
   --seeds       seeds per configuration (default 5; quick: 3)
   --grid        coefficients: standard (every other point of the paper's lists, default) or paper (all of them)
