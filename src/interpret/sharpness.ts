@@ -190,7 +190,9 @@ export function topEigenvalues(hvp: Hvp, dim: number, options: EigenOptions = {}
     values.push(lambda);
     vectors.push(v);
   }
-  return { values, vectors };
+  // A short power iteration can stop below a later, larger eigenvalue; report them by magnitude.
+  const order = values.map((_, i) => i).sort((a, b) => Math.abs(values[b]!) - Math.abs(values[a]!));
+  return { values: order.map((i) => values[i]!), vectors: order.map((i) => vectors[i]!) };
 }
 
 export interface SharpnessReport {
