@@ -227,7 +227,10 @@ export async function runPpoStage(opts: PpoStageOptions): Promise<PpoStageSummar
   const sft = loadPolicy(opts.sft);
   const tokenizer = sft.tokenizer!;
   const policy = sft.model;
-  const lora = opts.lora ? attachLora(policy, { seed: config.seed, ...opts.lora }) : null;
+  // A resumed LoRA run keeps the adapter settings it started with.
+  const resumedLora = opts.resume && existsSync(join(opts.out, 'config.json')) ? (JSON.parse(readFileSync(join(opts.out, 'config.json'), 'utf8')) as { lora?: LoraConfigInput }).lora : undefined;
+  const loraConfig = opts.lora ?? resumedLora;
+  const lora = loraConfig ? attachLora(policy, { seed: config.seed, ...loraConfig }) : null;
   // With LoRA there is no second copy: the reference is the policy with its adapters switched off.
   const reference = lora ? undefined : policy.clone();
   const members = loadEnsemble(opts.rm).slice(0, opts.members ?? Infinity);
