@@ -7,6 +7,7 @@
  */
 import { dense, tf, ParamSet, type Tensor2D } from '../../nn/index.js';
 import { Rng } from '../../util/rng.js';
+import { ConfigError } from '../../util/validate.js';
 import type { GptNeoX, LinearAdapter } from '../model/transformer.js';
 import { zeroBias } from '../model/ops.js';
 import { resolveLoraConfig, type LoraConfig, type LoraConfigInput } from './config.js';
@@ -82,7 +83,7 @@ export function adaptedModules(model: GptNeoX, targets: readonly string[]): stri
     .map((n) => n.slice(0, -'.weight'.length));
   const out = linear.filter((m) => targets.some((t) => m === t || m.endsWith(`.${t}`)));
   for (const t of targets) {
-    if (!linear.some((m) => m === t || m.endsWith(`.${t}`))) throw new RangeError(`lora.targetModules: "${t}" matches no linear projection; allowed endings: attention.query_key_value, attention.dense, mlp.dense_h_to_4h, mlp.dense_4h_to_h`);
+    if (!linear.some((m) => m === t || m.endsWith(`.${t}`))) throw new ConfigError(`lora.targetModules: "${t}" matches no linear projection; allowed endings: attention.query_key_value, attention.dense, mlp.dense_h_to_4h, mlp.dense_4h_to_h`);
   }
   return out;
 }
