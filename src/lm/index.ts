@@ -5,3 +5,4 @@ export * from './io/index.js';
 export * from './generate/index.js';
 export * from './train/index.js';
 export * from './chat-format.js';
+export * from './lora/index.js';

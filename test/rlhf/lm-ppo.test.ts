@@ -39,7 +39,7 @@ test('a PPO step raises the log-probability of the positively rewarded response'
   assert.equal(m.kl, 0, 'the first rollout comes from the reference itself');
   assert.ok(t.policy.params.names().includes(VALUE_WEIGHT));
   // The reference never moves.
-  const refAfter = sequenceLogProbs(t.reference, prompts, prompts.map(() => [GOOD]));
+  const refAfter = sequenceLogProbs(t.reference!, prompts, prompts.map(() => [GOOD]));
   assert.deepEqual(refAfter.map((x) => x.toFixed(6)), before.map((x) => x.toFixed(6)));
   t.dispose();
 });

@@ -46,6 +46,13 @@ export const rlhfPpoSchema = z.strictObject({
   evalEvery: z.number().int().nonnegative().default(10),
   evalPrompts: z.number().int().positive().default(64),
   checkpointEvery: z.number().int().nonnegative().default(25),
+  /** Measure sharpness (loss slice along the update, Hessian top/5th eigenvalue ratio) every this many iterations; 0: never. */
+  sharpnessEvery: z.number().int().nonnegative().default(0),
+  /** The slice spans λ ∈ [−radius, radius] along the normalised update, in this many points. */
+  sharpnessRadius: z.number().positive().default(0.5),
+  sharpnessPoints: z.number().int().min(2).default(21),
+  /** Power-iteration steps per eigenvalue (each costs two gradients). */
+  sharpnessIterations: z.number().int().positive().default(10),
 });
 
 export type RlhfPpoConfig = z.output<typeof rlhfPpoSchema>;

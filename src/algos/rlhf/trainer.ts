@@ -9,8 +9,9 @@
  * loss and, for the in-loss regularizers, coeff·KL̂ or coeff·√χ̂² of the sequence log-ratios
  * (regularizers.ts, specs/rlhf.md §1.4).
  */
-import { tf, Adam, dense, valueAndGrads, type Tensor1D, type Tensor2D } from '../../nn/index.js';
-import { generate, packPromptResponse, responseLogProbs, type GptNeoX, type PackedBatch } from '../../lm/index.js';
+import { tf, Adam, dense, valueAndGrads, type ParamSet, type Tensor1D, type Tensor2D } from '../../nn/index.js';
+import { generate, packPromptResponse, responseLogProbs, withAdapterTraining, type GptNeoX, type PackedBatch } from '../../lm/index.js';
+import { flatParams, measureSharpness, type SharpnessReport } from '../../interpret/sharpness.js';
 import { Rng, type RngState } from '../../util/rng.js';
 import { regularizerLoss, regularizerStats, sequenceLogRatios, perTokenKlPenalty } from './regularizers.js';
 import { makeKlController, type KlController } from './kl-controller.js';
@@ -25,8 +26,12 @@ export type SequenceScorer = (prompts: readonly number[][], responses: readonly 
 
 export interface LmPpoOptions {
   policy: GptNeoX;
-  /** The frozen reference policy π_ref (normally the SFT model); never updated. */
-  reference: GptNeoX;
+  /**
+   * The frozen reference policy π_ref (normally the SFT model); never updated. Leave it out when
+   * the policy carries an adapter (LoRA): π_ref is then the policy with its adapter switched off,
+   * and only the adapter (and the value head) trains.
+   */
+  reference?: GptNeoX;
   /** Token ids of every training prompt. */
   prompts: readonly number[][];
   proxy: SequenceScorer;
@@ -54,6 +59,8 @@ export interface LmPpoStepMetrics {
   regLoss: number;
   clipFrac: number;
   seconds: number;
+  /** Every sharpnessEvery iterations: the slice along this iteration's update and the Hessian spectrum of the PPO loss. */
+  sharpness?: SharpnessReport;
 }
 
 interface Rollout {
@@ -67,20 +74,29 @@ interface Rollout {
   returns: Float32Array;
 }
 
-/** Adds the per-token value head (a linear map of the final hidden state) to a policy, zero-initialised. */
-export function ensureValueHead(policy: GptNeoX): void {
-  if (policy.params.names().includes(VALUE_WEIGHT)) return;
+/**
+ * Adds the per-token value head (a linear map of the final hidden state), zero-initialised, to
+ * `into`: the policy's own parameters, or the adapter's when only the adapter trains.
+ */
+export function ensureValueHead(policy: GptNeoX, into: ParamSet = policy.params): void {
+  if (into.names().includes(VALUE_WEIGHT)) return;
   const H = policy.config.hiddenSize;
-  policy.params.add(VALUE_WEIGHT, [H, 1], new Float32Array(H));
-  policy.params.add(VALUE_BIAS, [1], new Float32Array(1));
+  into.add(VALUE_WEIGHT, [H, 1], new Float32Array(H));
+  into.add(VALUE_BIAS, [1], new Float32Array(1));
+}
+
+/** The parameters PPO trains: the adapter's when the policy has one (the base stays frozen), else all of the policy's. */
+export function trainableParams(policy: GptNeoX): ParamSet {
+  return policy.adapter ? policy.adapter.params : policy.params;
 }
 
 /** Per-token log-probs, values and entropies of packed responses (differentiable when called in valueAndGrads). */
 function policyOutputs(policy: GptNeoX, packed: PackedBatch, entropy = false): { logp: Tensor2D; values: Tensor2D; entropy?: Tensor2D } {
   const { batch: B, responseLength: R } = packed;
   const H = policy.config.hiddenSize;
+  const heads = trainableParams(policy);
   const out = responseLogProbs(policy, packed, { hidden: true, entropy });
-  const v = dense(tf.reshape(out.hidden!, [B * R, H]) as Tensor2D, policy.params.get(VALUE_WEIGHT) as unknown as Tensor2D, policy.params.get(VALUE_BIAS) as unknown as Tensor1D);
+  const v = dense(tf.reshape(out.hidden!, [B * R, H]) as Tensor2D, heads.get(VALUE_WEIGHT) as unknown as Tensor2D, heads.get(VALUE_BIAS) as unknown as Tensor1D);
   return { logp: out.logProbs, values: tf.reshape(v, [B, R]) as Tensor2D, ...(out.entropy ? { entropy: out.entropy } : {}) };
 }
 
@@ -94,7 +110,10 @@ function padRows(rows: readonly Float32Array[], R: number): Float32Array {
 export class LmPpoTrainer {
   readonly config: RlhfPpoConfig;
   readonly policy: GptNeoX;
-  readonly reference: GptNeoX;
+  /** Null: π_ref is the policy with its adapter disabled. */
+  readonly reference: GptNeoX | null;
+  /** What the optimiser updates (and holds state for): the adapter plus value head, or the whole policy. */
+  readonly trainable: ParamSet;
   readonly optimizer: Adam;
   readonly kl: KlController;
   iteration = 0;
@@ -105,10 +124,12 @@ export class LmPpoTrainer {
   constructor(private readonly opts: LmPpoOptions) {
     this.config = opts.config;
     this.policy = opts.policy;
-    this.reference = opts.reference;
+    this.reference = opts.reference ?? null;
+    if (!this.reference && !this.policy.adapter) throw new Error('LmPpoTrainer: give a reference policy, or a policy with an adapter (its base is then the reference)');
     if (opts.prompts.length === 0) throw new Error('LmPpoTrainer: no training prompts');
-    ensureValueHead(this.policy);
-    this.optimizer = new Adam(this.policy.params, { lr: this.config.lr, beta1: 0.9, beta2: 0.95 });
+    this.trainable = trainableParams(this.policy);
+    ensureValueHead(this.policy, this.trainable);
+    this.optimizer = new Adam(this.trainable, { lr: this.config.lr, beta1: 0.9, beta2: 0.95 });
     this.kl = makeKlController(this.config.regularizer === 'kl-reward' ? this.config.coeff : 0, this.config.regularizer === 'kl-reward' ? this.config.klTarget : null, this.config.klHorizon);
     this.rng = new Rng(this.config.seed);
     this.order = this.rng.permutation(opts.prompts.length);
@@ -145,7 +166,8 @@ export class LmPpoTrainer {
       const o = policyOutputs(this.policy, packed, true);
       return [o.logp.dataSync() as Float32Array, o.values.dataSync() as Float32Array, o.entropy!.dataSync() as Float32Array];
     });
-    const refLogp = tf.tidy(() => responseLogProbs(this.reference, packed).logProbs.dataSync() as Float32Array);
+    const reference = this.reference;
+    const refLogp = tf.tidy(() => (reference ? responseLogProbs(reference, packed) : this.policy.withAdapterDisabled(() => responseLogProbs(this.policy, packed))).logProbs.dataSync() as Float32Array);
 
     const L = sequenceLogRatios(oldLogp, refLogp, mask, B, R);
     const stats = regularizerStats(L);
@@ -160,7 +182,23 @@ export class LmPpoTrainer {
       const row = (a: Float32Array) => a.slice(b * R, b * R + n);
       return { prompt: prompts[b]!, promptIndex, response: responses[b]!, oldLogp: row(oldLogp), refLogp: row(refLogp), values: row(values), advantages: row(advantages), returns: row(gae.returns) };
     });
+    const sharpNow = c.sharpnessEvery > 0 && (this.iteration + 1) % c.sharpnessEvery === 0;
+    const names = this.trainable.names();
+    const before = sharpNow ? flatParams(this.trainable, names) : null;
     const losses = this.learn(rollouts);
+    let sharpness: SharpnessReport | undefined;
+    if (before) {
+      // The loss of the first minibatch of this iteration's rollouts at the updated parameters,
+      // sliced along the normalised update θ_after − θ_before.
+      const after = flatParams(this.trainable, names);
+      const update = after.map((v, i) => v - before[i]!);
+      const mb = this.minibatchLoss(rollouts.slice(0, c.minibatch));
+      try {
+        sharpness = measureSharpness(this.trainable, names, mb.lossFn, update, { radius: c.sharpnessRadius, points: c.sharpnessPoints, k: 5, iterations: c.sharpnessIterations, seed: c.seed + this.iteration });
+      } finally {
+        mb.dispose();
+      }
+    }
     // The adaptive controller sees the per-token KL summed over each response (trlX's measure).
     if (c.regularizer === 'kl-reward') this.kl.update(L.reduce((a, b) => a + b, 0) / B, B);
 
@@ -181,6 +219,7 @@ export class LmPpoTrainer {
       klCoeff: c.regularizer === 'kl-reward' ? beta : c.coeff,
       ...losses,
       seconds: (performance.now() - started) / 1000,
+      ...(sharpness ? { sharpness } : {}),
     };
   }
 
@@ -193,32 +232,11 @@ export class LmPpoTrainer {
       const order = this.rng.permutation(rollouts.length);
       for (let s = 0; s < rollouts.length; s += c.minibatch) {
         const mb = Array.from(order.subarray(s, s + c.minibatch), (i) => rollouts[i]!);
-        const packed = packPromptResponse(mb.map((r) => r.prompt), mb.map((r) => r.response), this.opts.padId);
-        const { batch: B, responseLength: R } = packed;
-        const mask = tf.tensor2d(packed.responseMask, [B, R]);
-        const tokens = Math.max(1, packed.responseMask.reduce((a, b) => a + b, 0));
-        const oldLogp = tf.tensor2d(padRows(mb.map((r) => r.oldLogp), R), [B, R]);
-        const refLogp = tf.tensor2d(padRows(mb.map((r) => r.refLogp), R), [B, R]);
-        const oldValues = tf.tensor2d(padRows(mb.map((r) => r.values), R), [B, R]);
-        const adv = tf.tensor2d(padRows(mb.map((r) => r.advantages), R), [B, R]);
-        const ret = tf.tensor2d(padRows(mb.map((r) => r.returns), R), [B, R]);
-        const parts: number[] = [0, 0, 0, 0];
-        const { grads } = valueAndGrads(this.policy.params, () => {
-          const o = policyOutputs(this.policy, packed);
-          const maskedMean = (x: tf.Tensor) => tf.div(tf.sum(tf.mul(x, mask)), tokens);
-          const ratio = tf.exp(tf.sub(o.logp, oldLogp));
-          const pg = maskedMean(tf.maximum(tf.mul(tf.neg(adv), ratio), tf.mul(tf.neg(adv), tf.clipByValue(ratio, 1 - c.cliprange, 1 + c.cliprange))));
-          const vClipped = tf.add(oldValues, tf.clipByValue(tf.sub(o.values, oldValues), -c.cliprangeValue, c.cliprangeValue));
-          const vf = tf.mul(0.5, maskedMean(tf.maximum(tf.square(tf.sub(o.values, ret)), tf.square(tf.sub(vClipped, ret)))));
-          const seqL = tf.sum(tf.mul(tf.sub(o.logp, refLogp), mask), 1) as Tensor1D;
-          const reg = c.regularizer === 'kl' || c.regularizer === 'sqrt_chi2' ? regularizerLoss(c.regularizer, seqL, c.coeff) : tf.scalar(0);
-          const clipFrac = maskedMean(tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), c.cliprange), 'float32'));
-          const stat = tf.stack([pg, vf, reg, clipFrac]).dataSync();
-          for (let k = 0; k < 4; k++) parts[k] = stat[k]!;
-          return tf.add(tf.add(pg, tf.mul(c.vfCoef, vf)), reg);
-        });
+        const loss = this.minibatchLoss(mb);
+        const { grads } = withAdapterTraining(this.policy, () => valueAndGrads(this.trainable, loss.lossFn));
         this.optimizer.applyClipped(grads, c.maxGradNorm);
-        tf.dispose([mask, oldLogp, refLogp, oldValues, adv, ret]);
+        const parts = loss.parts;
+        loss.dispose();
         sums.policyLoss += parts[0]!;
         sums.valueLoss += parts[1]!;
         sums.regLoss += parts[2]!;
@@ -227,6 +245,40 @@ export class LmPpoTrainer {
       }
     }
     return { policyLoss: sums.policyLoss / updates, valueLoss: sums.valueLoss / updates, regLoss: sums.regLoss / updates, clipFrac: sums.clipFrac / updates };
+  }
+
+  /**
+   * The PPO loss of a minibatch of rollouts as a closure over the current parameters (the clipped
+   * policy term, vfCoef times the clipped value loss, and the in-loss regularizer); `parts` holds
+   * the last evaluation's [policy, value, regularizer, clip fraction].
+   */
+  private minibatchLoss(mb: readonly Rollout[]): { lossFn: () => tf.Scalar; parts: number[]; dispose: () => void } {
+    const c = this.config;
+    const packed = packPromptResponse(mb.map((r) => r.prompt), mb.map((r) => r.response), this.opts.padId);
+    const { batch: B, responseLength: R } = packed;
+    const mask = tf.tensor2d(packed.responseMask, [B, R]);
+    const tokens = Math.max(1, packed.responseMask.reduce((a, b) => a + b, 0));
+    const oldLogp = tf.tensor2d(padRows(mb.map((r) => r.oldLogp), R), [B, R]);
+    const refLogp = tf.tensor2d(padRows(mb.map((r) => r.refLogp), R), [B, R]);
+    const oldValues = tf.tensor2d(padRows(mb.map((r) => r.values), R), [B, R]);
+    const adv = tf.tensor2d(padRows(mb.map((r) => r.advantages), R), [B, R]);
+    const ret = tf.tensor2d(padRows(mb.map((r) => r.returns), R), [B, R]);
+    const parts: number[] = [0, 0, 0, 0];
+    const lossFn = (): tf.Scalar => {
+      const o = policyOutputs(this.policy, packed);
+      const maskedMean = (x: tf.Tensor) => tf.div(tf.sum(tf.mul(x, mask)), tokens);
+      const ratio = tf.exp(tf.sub(o.logp, oldLogp));
+      const pg = maskedMean(tf.maximum(tf.mul(tf.neg(adv), ratio), tf.mul(tf.neg(adv), tf.clipByValue(ratio, 1 - c.cliprange, 1 + c.cliprange))));
+      const vClipped = tf.add(oldValues, tf.clipByValue(tf.sub(o.values, oldValues), -c.cliprangeValue, c.cliprangeValue));
+      const vf = tf.mul(0.5, maskedMean(tf.maximum(tf.square(tf.sub(o.values, ret)), tf.square(tf.sub(vClipped, ret)))));
+      const seqL = tf.sum(tf.mul(tf.sub(o.logp, refLogp), mask), 1) as Tensor1D;
+      const reg = c.regularizer === 'kl' || c.regularizer === 'sqrt_chi2' ? regularizerLoss(c.regularizer, seqL, c.coeff) : tf.scalar(0);
+      const clipFrac = maskedMean(tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), c.cliprange), 'float32'));
+      const stat = tf.stack([pg, vf, reg, clipFrac]).dataSync();
+      for (let k = 0; k < 4; k++) parts[k] = stat[k]!;
+      return tf.add(tf.add(pg, tf.mul(c.vfCoef, vf)), reg) as tf.Scalar;
+    };
+    return { lossFn, parts, dispose: () => tf.dispose([mask, oldLogp, refLogp, oldValues, adv, ret]) };
   }
 
   getState(): { iteration: number; rng: RngState; order: number[]; cursor: number; kl: { value: number } } {

@@ -6,11 +6,29 @@ import { ConfigError } from '../../util/validate.js';
 import { formatMeanSe } from '../../util/stats.js';
 import { formatDuration } from '../../util/progress.js';
 import { runSftStage, runRmStage, runPpoStage, runEvalStage } from '../../experiments/rlhf/lab.js';
+import { runSideEval } from '../../experiments/rlhf/side-evals.js';
+import { parseLoraFlag, NEOX_LINEAR_MODULES, type LoraConfigInput } from '../../lm/lora/index.js';
 import { writeGoodhartPlot } from '../../experiments/rlhf/goodhart-plot.js';
 import { RLHF_REGULARIZERS } from '../../algos/rlhf/config.js';
 import { ENSEMBLE_RULES } from '../../rewards/preference/ensemble.js';
 
-const STAGES = ['sft', 'rm', 'ppo', 'eval', 'plot'] as const;
+const STAGES = ['sft', 'rm', 'ppo', 'eval', 'plot', 'side-eval'] as const;
+
+/** --lora r[,alpha] plus --lora-dropout and --lora-targets into a LoRA config (undefined without --lora). */
+function loraOptions(v: Record<string, unknown>): LoraConfigInput | undefined {
+  const text = stringOption(v, 'lora');
+  if (text === undefined) return undefined;
+  let rAlpha: { r: number; alpha: number };
+  try {
+    rAlpha = parseLoraFlag(text);
+  } catch (e) {
+    throw new ConfigError((e as Error).message);
+  }
+  const dropout = numberFlag(v, 'lora-dropout');
+  if (dropout !== undefined && !(dropout >= 0 && dropout < 1)) throw new ConfigError(`--lora-dropout: ${dropout}; allowed: a fraction in [0, 1)`);
+  const targets = stringOption(v, 'lora-targets')?.split(',').map((t) => t.trim());
+  return { ...rAlpha, ...(dropout === undefined ? {} : { dropout }), ...(targets ? { targetModules: targets } : {}) };
+}
 
 function required(v: Record<string, unknown>, name: string, what: string): string {
   const s = stringOption(v, name);
@@ -20,18 +38,25 @@ function required(v: Record<string, unknown>, name: string, what: string): strin
 
 export const rlhfCommand: Command = {
   summary: 'the RLHF lab: SFT a small language model, train proxy reward models, PPO with KL or sqrt-chi2, evaluate against the gold reward',
-  usage: `goodhart rlhf sft --out DIR [--epochs N] [--seed S]
+  usage: `goodhart rlhf sft --out DIR [--epochs N] [--seed S] [--lora R[,ALPHA] --base DIR]
 goodhart rlhf rm  --sft DIR --out DIR [--prompts N] [--noise 0.25] [--members K] [--epochs N]
 goodhart rlhf ppo --sft DIR --rm DIR --out DIR [--regularizer none|kl-reward|kl|sqrt_chi2] [--coeff C]
                   [--steps N] [--ensemble mean|wco|uwo] [--lr X] [--kl-target T] [--seed S] [--resume]
+                  [--lora R[,ALPHA]] [--lora-dropout P] [--lora-targets M,M] [--sharpness-every K]
 goodhart rlhf eval --run DIR [--checkpoint N] [--prompts N]
+goodhart rlhf side-eval --run DIR [--checkpoint N] [--baseline DIR] [--prompts N]
 goodhart rlhf plot --runs DIR[,DIR...] --out DIR
   sft   trains a BPE tokenizer and a small GPT-NeoX model on the task suite's reference answers
   rm    samples answer pairs from the SFT policy, labels them with the gold reward (flipping --noise of them),
         and trains --members reward models (an ensemble) with the pairwise loss
   ppo   PPO against the proxy; regularizers: per-token KL in the reward (kl-reward), sequence KL or sqrt(chi2) in the loss
   eval  every evaluation prompt's response with its proxy and gold scores (JSON)
-  plot  the Goodhart plot: gold and proxy reward against KL, one curve per run (PNG, SVG, table)`,
+  plot  the Goodhart plot: gold and proxy reward against KL, one curve per run (PNG, SVG, table)
+  side-eval  alignment tax (ROUGE-L on held-out tasks, greedy, change from the baseline) and the gold-judged
+        win rate against the baseline (default: the SFT model), with a Wilson 95% interval
+  --lora R[,ALPHA]  train LoRA adapters only (alpha default 2R; targets default attention.query_key_value,
+        any of ${NEOX_LINEAR_MODULES.join(', ')}); PPO's reference is then the model with adapters off
+  --sharpness-every K  every K PPO iterations: loss slice along the update and Hessian lambda1/lambda5 (sharpness.json, plots)`,
   async run(argv) {
     const { values: v, positionals } = parseWithPositionals(
       argv,
@@ -40,6 +65,8 @@ goodhart rlhf plot --runs DIR[,DIR...] --out DIR
         epochs: { type: 'string' }, seed: { type: 'string' }, prompts: { type: 'string' }, noise: { type: 'string' }, members: { type: 'string' },
         regularizer: { type: 'string' }, coeff: { type: 'string' }, steps: { type: 'string' }, ensemble: { type: 'string' }, lr: { type: 'string' },
         'kl-target': { type: 'string' }, checkpoint: { type: 'string' }, resume: { type: 'boolean' }, quiet: { type: 'boolean' },
+        lora: { type: 'string' }, 'lora-dropout': { type: 'string' }, 'lora-targets': { type: 'string' }, base: { type: 'string' }, baseline: { type: 'string' },
+        'sharpness-every': { type: 'string' },
       },
       'rlhf',
     );
@@ -52,8 +79,10 @@ goodhart rlhf plot --runs DIR[,DIR...] --out DIR
       case 'sft': {
         const dir = required(v, 'out', 'where the SFT model goes');
         const epochs = intOption(v, 'epochs', { min: 1 });
-        const r = await runSftStage({ out: dir, progress, ...(seed === undefined ? {} : { seed }), ...(epochs ? { sft: { epochs } } : {}) });
-        out(`wrote ${dir}: final SFT loss ${r.finalLoss.toFixed(3)} nats/token, ${Math.round(r.tokensPerSecond)} tokens/s, gold reward on eval prompts ${r.goldMean.toFixed(3)} (${formatDuration(r.seconds)})`);
+        const lora = loraOptions(v);
+        const base = stringOption(v, 'base');
+        const r = await runSftStage({ out: dir, progress, ...(seed === undefined ? {} : { seed }), ...(epochs ? { sft: { epochs } } : {}), ...(lora ? { lora } : {}), ...(base ? { base } : {}) });
+        out(`wrote ${dir}${lora ? ` (LoRA r ${lora.r}, alpha ${lora.alpha})` : ''}: final SFT loss ${r.finalLoss.toFixed(3)} nats/token, ${Math.round(r.tokensPerSecond)} tokens/s, gold reward on eval prompts ${r.goldMean.toFixed(3)} (${formatDuration(r.seconds)})`);
         return 0;
       }
       case 'rm': {
@@ -76,10 +105,13 @@ goodhart rlhf plot --runs DIR[,DIR...] --out DIR
         const steps = intOption(v, 'steps', { min: 1 });
         const lr = numberFlag(v, 'lr');
         const klTarget = numberFlag(v, 'kl-target');
+        const lora = loraOptions(v);
+        const sharpnessEvery = intOption(v, 'sharpness-every', { min: 0 });
         const r = await runPpoStage({
           sft, rm, out: dir, progress, resume: Boolean(v['resume']),
           ensemble: choiceOption(v, 'ensemble', ENSEMBLE_RULES) ?? 'mean',
-          ppo: { regularizer, coeff, ...(steps ? { steps } : {}), ...(lr ? { lr } : {}), ...(klTarget ? { klTarget } : {}), ...(seed === undefined ? {} : { seed }) },
+          ppo: { regularizer, coeff, ...(steps ? { steps } : {}), ...(lr ? { lr } : {}), ...(klTarget ? { klTarget } : {}), ...(seed === undefined ? {} : { seed }), ...(sharpnessEvery === undefined ? {} : { sharpnessEvery }) },
+          ...(lora ? { lora } : {}),
         });
         out(`wrote ${dir}: ${r.iterations} iterations; evaluation proxy ${r.eval ? formatMeanSe(r.eval.proxy, 3) : '-'}, gold ${r.eval ? formatMeanSe(r.eval.gold, 3) : '-'}; final KL ${r.final.kl.toFixed(2)} (${formatDuration(r.seconds)})`);
         return 0;
@@ -90,6 +122,20 @@ goodhart rlhf plot --runs DIR[,DIR...] --out DIR
         const prompts = intOption(v, 'prompts', { min: 1 });
         const r = await runEvalStage({ run, ...(checkpoint === undefined ? {} : { checkpoint }), ...(prompts ? { prompts } : {}), ...(seed === undefined ? {} : { seed }) });
         out(`proxy ${formatMeanSe(r.proxy, 3)}, gold ${formatMeanSe(r.gold, 3)}; wrote ${r.file}`);
+        return 0;
+      }
+      case 'side-eval': {
+        const run = required(v, 'run', 'a PPO run directory');
+        const checkpoint = intOption(v, 'checkpoint');
+        const prompts = intOption(v, 'prompts', { min: 1 });
+        const baseline = stringOption(v, 'baseline');
+        const r = await runSideEval({ run, ...(checkpoint === undefined ? {} : { checkpoint }), ...(prompts ? { prompts } : {}), ...(baseline ? { baseline } : {}) });
+        const w = r.winRate;
+        out(`checkpoint ${r.checkpoint} vs ${r.baseline} on ${r.prompts} held-out prompts (greedy):`);
+        out(`  ROUGE-L  checkpoint ${formatMeanSe(r.rougeL.checkpoint, 3)}, baseline ${formatMeanSe(r.rougeL.baseline, 3)}; alignment tax ${r.alignmentTax.toFixed(3)} (baseline minus checkpoint)`);
+        out(`  win rate ${(100 * w.rate).toFixed(1)}% [${(100 * w.low).toFixed(1)}, ${(100 * w.high).toFixed(1)}] (Wilson 95%; ${w.wins} wins, ${w.ties} ties, ${w.losses} losses, judged by the gold reward)`);
+        out(`  gold     checkpoint ${formatMeanSe(r.gold.checkpoint, 3)}, baseline ${formatMeanSe(r.gold.baseline, 3)}`);
+        out(`wrote ${r.file} (${formatDuration(r.seconds)})`);
         return 0;
       }
       case 'plot': {

@@ -12,6 +12,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initBackend, saveModel, loadModel } from '../../nn/index.js';
+import { attachLora, hasLora, loadLora, loraOf, mergeLora, saveLora, type LoraConfigInput } from '../../lm/lora/index.js';
+import { writeSharpnessPlot } from './sharpness-plot.js';
 import { GptNeoX, LmTokenizer, loadPretrained, makeLmConfig, savePretrained, trainBpe, trainSft, generate, transpose2d, DEFAULT_SPECIAL_TOKENS, type GptNeoXConfig, type SftConfigInput, type SftExample } from '../../lm/index.js';
 import { generateTaskSuite, sftPair, formatPrompt, PROMPT_TEMPLATES, type TaskExample, type TaskSuite, type TaskSuiteConfig, type PromptTemplate } from '../../lm/tasks/index.js';
 import { GoldReward } from '../../rewards/gold/index.js';
@@ -19,7 +21,7 @@ import { RewardModel } from '../../rewards/preference/reward-model.js';
 import { buildPreferencePairs } from '../../rewards/preference/preference-data.js';
 import { trainRewardModel, type RmTrainConfig } from '../../rewards/preference/train-rm.js';
 import { combineEnsemble, type EnsembleRule } from '../../rewards/preference/ensemble.js';
-import { LmPpoTrainer, VALUE_WEIGHT, VALUE_BIAS } from '../../algos/rlhf/trainer.js';
+import { LmPpoTrainer, VALUE_WEIGHT, VALUE_BIAS, type LmPpoStepMetrics } from '../../algos/rlhf/trainer.js';
 import { resolveRlhfPpoConfig, type RlhfPpoConfig } from '../../algos/rlhf/config.js';
 import { RunDir } from '../run-store.js';
 import { atomicWriteJson } from '../../util/fs.js';
@@ -57,6 +59,16 @@ export function openLab(spec: LabSpec): Lab {
   return { spec, suite, template, gold };
 }
 
+/** A model directory's policy; LoRA adapters saved beside the base (SFT with --lora) are merged into it. */
+export function loadPolicy(dir: string): { model: GptNeoX; tokenizer: LmTokenizer | null } {
+  const p = loadPretrained(dir);
+  if (hasLora(dir)) {
+    loadLora(dir, p.model);
+    mergeLora(p.model);
+  }
+  return { model: p.model, tokenizer: p.tokenizer };
+}
+
 export function readLabSpec(sftDir: string): LabSpec {
   const p = join(sftDir, 'lab.json');
   if (!existsSync(p)) throw new Error(`${sftDir}: no lab.json; give the directory written by "goodhart rlhf sft"`);
@@ -80,20 +92,26 @@ export interface SftStageOptions {
   sft?: SftConfigInput;
   seed?: number;
   progress?: boolean;
+  /** Train LoRA adapters only (the base frozen); written beside the base as adapter_model.safetensors. */
+  lora?: LoraConfigInput;
+  /** Start from this model directory (its tokenizer and lab.json too) instead of a fresh model. */
+  base?: string;
 }
 
 export async function runSftStage(opts: SftStageOptions): Promise<{ finalLoss: number; tokensPerSecond: number; seconds: number; goldMean: number }> {
   await initBackend();
-  const spec: LabSpec = { ...DEFAULT_LAB, ...opts.spec, model: { ...DEFAULT_LAB.model, ...opts.spec?.model } };
+  const spec: LabSpec = opts.base ? readLabSpec(opts.base) : { ...DEFAULT_LAB, ...opts.spec, model: { ...DEFAULT_LAB.model, ...opts.spec?.model } };
   const lab = openLab(spec);
   const texts = lab.suite.train.flatMap((e) => {
     const { prompt, completion } = sftPair(e, lab.template);
     return [prompt, completion];
   });
-  const tokenizer = new LmTokenizer(trainBpe(texts, { vocabSize: spec.vocabSize, specialTokens: DEFAULT_SPECIAL_TOKENS }));
+  const base = opts.base ? loadPolicy(opts.base) : null;
+  const tokenizer = base ? base.tokenizer! : new LmTokenizer(trainBpe(texts, { vocabSize: spec.vocabSize, specialTokens: DEFAULT_SPECIAL_TOKENS }));
   const eos = tokenizer.eosId!;
   const config = makeLmConfig({ ...spec.model, vocabSize: tokenizer.vocabSize, eosTokenId: eos, bosTokenId: eos });
-  const model = new GptNeoX(config, { seed: opts.seed ?? 0 });
+  const model = base ? base.model : new GptNeoX(config, { seed: opts.seed ?? 0 });
+  const lora = opts.lora ? attachLora(model, { seed: opts.seed ?? 0, ...opts.lora }) : null;
   const examples: SftExample[] = lab.suite.train.map((e) => {
     const { prompt, completion } = sftPair(e, lab.template);
     return { prompt: tokenizer.encode(prompt), response: [...tokenizer.encode(completion), eos] };
@@ -104,7 +122,10 @@ export async function runSftStage(opts: SftStageOptions): Promise<{ finalLoss: n
   const gens = generate(model, evalSet.map(encodePromptFor(lab, tokenizer)), { maxNewTokens: 32, stopTokens: [eos], padId: tokenizer.padId ?? 0, seed: 1, batchSize: 32 });
   const gold = goldScores(lab, tokenizer, evalSet, gens.map((g) => g.tokens));
   const goldMean = gold.reduce((a, b) => a + b, 0) / gold.length;
-  savePretrained(opts.out, model, { tokenizer, files: { 'lab.json': spec, 'sft_result.json': { ...result, losses: undefined, finalLoss: result.epochLosses.at(-1), goldMeanEval: goldMean } } });
+  savePretrained(opts.out, model, { tokenizer, files: { 'lab.json': spec, 'sft_result.json': { ...result, losses: undefined, finalLoss: result.epochLosses.at(-1), goldMeanEval: goldMean, ...(lora ? { lora: lora.config, loraParams: lora.size() } : {}) } } });
+  // The frozen base is saved as it was; the adapters go beside it (loadPolicy merges them).
+  if (lora) saveLora(opts.out, lora);
+  lora?.dispose();
   model.dispose();
   return { finalLoss: result.epochLosses.at(-1)!, tokensPerSecond: result.tokensPerSecond, seconds: result.seconds, goldMean };
 }
@@ -186,6 +207,8 @@ export interface PpoStageOptions {
   members?: number;
   resume?: boolean;
   progress?: boolean;
+  /** Train LoRA adapters on the SFT model; π_ref is then the same model with its adapters disabled. */
+  lora?: LoraConfigInput;
 }
 
 export interface PpoStageSummary {
@@ -201,10 +224,15 @@ export async function runPpoStage(opts: PpoStageOptions): Promise<PpoStageSummar
   await initBackend();
   const config = resolveRlhfPpoConfig(opts.ppo);
   const lab = openLab(readLabSpec(opts.sft));
-  const sft = loadPretrained(opts.sft);
+  const sft = loadPolicy(opts.sft);
   const tokenizer = sft.tokenizer!;
   const policy = sft.model;
-  const reference = policy.clone();
+  // A resumed LoRA run keeps the adapter settings it started with.
+  const resumedLora = opts.resume && existsSync(join(opts.out, 'config.json')) ? (JSON.parse(readFileSync(join(opts.out, 'config.json'), 'utf8')) as { lora?: LoraConfigInput }).lora : undefined;
+  const loraConfig = opts.lora ?? resumedLora;
+  const lora = loraConfig ? attachLora(policy, { seed: config.seed, ...loraConfig }) : null;
+  // With LoRA there is no second copy: the reference is the policy with its adapters switched off.
+  const reference = lora ? undefined : policy.clone();
   const members = loadEnsemble(opts.rm).slice(0, opts.members ?? Infinity);
   const pad = tokenizer.padId ?? 0;
   const train = lab.suite.train;
@@ -220,40 +248,47 @@ export async function runPpoStage(opts: PpoStageOptions): Promise<PpoStageSummar
     if (!opts.resume) throw new Error(`${opts.out} holds an interrupted run; pass --resume to continue it`);
     // The exact training state (weights with the value head, Adam moments) is in trainer-state.*;
     // model.safetensors beside it is the same policy in Pythia's format, for other tools.
-    const meta = loadModel(run.checkpointPath(latest), 'trainer-state', policy.params, trainer.optimizer);
+    const meta = loadModel(run.checkpointPath(latest), 'trainer-state', trainer.trainable, trainer.optimizer);
     trainer.setState(meta['trainer'] as Parameters<LmPpoTrainer['setState']>[0]);
     run.truncateMetrics(latest);
     started = latest;
   } else {
-    run.writeConfig({ kind: 'rlhf-ppo', env: 'rlhf-tasks', algo: 'rlhf-ppo', reward: 'proxy', sft: opts.sft, rm: opts.rm, ensemble: opts.ensemble, members: members.length, ppo: config, lab: lab.spec } as never);
+    run.writeConfig({ kind: 'rlhf-ppo', env: 'rlhf-tasks', algo: 'rlhf-ppo', reward: 'proxy', sft: opts.sft, rm: opts.rm, ensemble: opts.ensemble, members: members.length, ppo: config, lab: lab.spec, ...(lora ? { lora: lora.config } : {}) } as never);
   }
   const t0 = performance.now();
   const bar = opts.progress ?? true ? new ProgressBar({ total: config.steps, label: `rlhf ppo (${config.regularizer} ${config.coeff})`, unit: 'it', start: started }) : null;
   const save = () => {
-    const read = policy.params.read();
+    const read = trainer.trainable.read();
+    const valueHead = new Map([
+      [VALUE_WEIGHT, transpose2d(read.get(VALUE_WEIGHT)!)],
+      [VALUE_BIAS, read.get(VALUE_BIAS)!],
+    ]);
     run.writeCheckpoint(
       trainer.iteration,
       (tmp) => {
-        savePretrained(join(tmp, 'pretrained'), policy, {
-          tokenizer,
-          extra: new Map([
-            [VALUE_WEIGHT, transpose2d(read.get(VALUE_WEIGHT)!)],
-            [VALUE_BIAS, read.get(VALUE_BIAS)!],
-          ]),
-        });
-        saveModel(tmp, 'trainer-state', policy.params, trainer.optimizer, { trainer: trainer.getState() });
+        // A LoRA checkpoint is the adapters alone (the base is the SFT directory named in config.json).
+        if (lora) saveLora(join(tmp, 'adapter'), lora, valueHead);
+        else savePretrained(join(tmp, 'pretrained'), policy, { tokenizer, extra: valueHead });
+        saveModel(tmp, 'trainer-state', trainer.trainable, trainer.optimizer, { trainer: trainer.getState() });
       },
       2,
     );
   };
   let last = { proxy: NaN, gold: NaN, kl: NaN };
+  const sharpPath = join(opts.out, 'sharpness.json');
+  const sharp: SharpnessRecord[] = started > 0 && existsSync(sharpPath) ? (JSON.parse(readFileSync(sharpPath, 'utf8')) as SharpnessRecord[]).filter((r) => r.iteration <= started) : [];
   try {
     while (trainer.iteration < config.steps) {
-      const m = trainer.step();
+      const { sharpness, ...m } = trainer.step() as LmPpoStepMetrics;
       let evalRow = {};
+      if (sharpness) {
+        sharp.push({ iteration: m.iteration, ...sharpness });
+        atomicWriteJson(sharpPath, sharp);
+        evalRow = { sharpnessTop: sharpness.eigenvalues[0], sharpnessFifth: sharpness.eigenvalues[4], sharpnessRatio: sharpness.topToFifth };
+      }
       if (config.evalEvery > 0 && (m.iteration % config.evalEvery === 0 || m.iteration === config.steps)) {
         const e = evaluatePolicy(lab, policy, tokenizer, members, opts.ensemble, lab.suite.eval.slice(0, config.evalPrompts), config.seed + m.iteration);
-        evalRow = { evalProxy: e.proxy.mean, evalGold: e.gold.mean };
+        evalRow = { ...evalRow, evalProxy: e.proxy.mean, evalGold: e.gold.mean };
       }
       run.appendMetrics({ ...m, proxyReturnMean: m.proxyReward, trueReturnMean: m.goldReward, ...evalRow });
       last = { proxy: m.proxyReward, gold: m.goldReward, kl: m.kl };
@@ -262,6 +297,7 @@ export async function runPpoStage(opts: PpoStageOptions): Promise<PpoStageSummar
     }
     bar?.finish();
     if (run.latestCheckpoint() !== trainer.iteration) save();
+    if (sharp.length) writeSharpnessPlot(sharp, opts.out);
     const e = evaluatePolicy(lab, policy, tokenizer, members, opts.ensemble, lab.suite.eval.slice(0, config.evalPrompts), config.seed + 999_983);
     const summary: PpoStageSummary = { iterations: trainer.iteration, regularizer: config.regularizer, coeff: config.coeff, final: last, eval: { proxy: e.proxy, gold: e.gold }, seconds: (performance.now() - t0) / 1000 };
     run.writeSummary({ ...summary, proxyReturn: e.proxy, trueReturn: e.gold, finishedAt: new Date().toISOString() });
@@ -269,9 +305,40 @@ export async function runPpoStage(opts: PpoStageOptions): Promise<PpoStageSummar
   } finally {
     trainer.dispose();
     policy.dispose();
-    reference.dispose();
+    reference?.dispose();
+    lora?.dispose();
     for (const m of members) m.dispose();
   }
+}
+
+export interface SharpnessRecord {
+  iteration: number;
+  loss: number;
+  eigenvalues: number[];
+  topToFifth: number;
+  slice: { lambdas: number[]; losses: number[]; directionNorm: number };
+}
+
+/** A PPO run's policy at a checkpoint (latest by default): the saved model, or the SFT base with the saved LoRA adapters. */
+export function loadRunPolicy(runDir: string, checkpoint?: number): { model: GptNeoX; tokenizer: LmTokenizer; iteration: number } {
+  const run = new RunDir(runDir);
+  const iteration = checkpoint ?? run.latestCheckpoint();
+  if (iteration === null) throw new Error(`${runDir}: no checkpoint`);
+  const dir = run.checkpointPath(iteration);
+  if (existsSync(join(dir, 'adapter'))) {
+    const cfg = JSON.parse(readFileSync(run.configPath, 'utf8')) as { sft: string };
+    const base = loadPolicy(cfg.sft);
+    loadLora(join(dir, 'adapter'), base.model);
+    return { model: base.model, tokenizer: base.tokenizer!, iteration };
+  }
+  const p = loadPretrained(join(dir, 'pretrained'));
+  return { model: p.model, tokenizer: p.tokenizer!, iteration };
+}
+
+/** Disposes a policy and any adapter attached to it. */
+export function disposePolicy(model: GptNeoX): void {
+  loraOf(model)?.dispose();
+  model.dispose();
 }
 
 export interface EvalRecord {
@@ -302,7 +369,7 @@ export async function runEvalStage(opts: { run: string; checkpoint?: number; out
   const iteration = opts.checkpoint ?? run.latestCheckpoint();
   if (iteration === null) throw new Error(`${opts.run}: no checkpoint to evaluate`);
   const lab = openLab(readLabSpec(cfg.sft));
-  const ck = loadPretrained(join(run.checkpointPath(iteration), 'pretrained'));
+  const ck = loadRunPolicy(opts.run, iteration);
   const members = loadEnsemble(cfg.rm).slice(0, cfg.members);
   try {
     const e = evaluatePolicy(lab, ck.model, ck.tokenizer!, members, cfg.ensemble, lab.suite.eval.slice(0, opts.prompts ?? lab.suite.eval.length), opts.seed ?? 0);
@@ -312,7 +379,7 @@ export async function runEvalStage(opts: { run: string; checkpoint?: number; out
     atomicWriteJson(join(opts.run, 'samples.json'), { checkpoint: iteration, samples: e.records.slice(0, 50) });
     return { proxy: e.proxy, gold: e.gold, file };
   } finally {
-    ck.model.dispose();
+    disposePolicy(ck.model);
     for (const m of members) m.dispose();
   }
 }

@@ -54,12 +54,29 @@ export interface ForwardOutput {
   allHidden?: tf.Tensor3D[];
 }
 
+/**
+ * An additive correction to the model's linear projections, looked up by the projection's
+ * parameter name (without `.weight`), e.g. LoRA's (alpha/r)·B·A·x (src/lm/lora). Its parameters live
+ * in their own ParamSet so that they can be trained, saved and switched off apart from the base.
+ */
+export interface LinearAdapter {
+  readonly params: ParamSet;
+  /** Training mode (e.g. dropout on); trainers set it around their updates. */
+  training?: boolean;
+  /** The term added to x·W + b for projection `name`, or null when this projection has no adapter. */
+  delta(x: Tensor2D, name: string): Tensor2D | null;
+}
+
 /** Added to the attention scores of masked pairs; finite so that a row with nothing to attend to stays finite. */
 const MASKED = -1e9;
 
 export class GptNeoX {
   readonly params: ParamSet;
   readonly parts: ModelParts;
+  /** Adapters on the linear projections (LoRA); null: the plain model. */
+  adapter: LinearAdapter | null = null;
+  /** False: forward ignores the adapter, which gives the base model (LoRA's reference policy) without a second copy. */
+  adapterEnabled = true;
 
   constructor(
     readonly config: GptNeoXConfig,
@@ -78,7 +95,18 @@ export class GptNeoX {
     return new KvCache(batch, this.config.numHiddenLayers);
   }
 
-  /** An independent copy (same config and weights), e.g. the frozen reference policy of PPO. */
+  /** Runs `fn` with the adapter switched off (the base model), restoring the switch afterwards. */
+  withAdapterDisabled<T>(fn: () => T): T {
+    const was = this.adapterEnabled;
+    this.adapterEnabled = false;
+    try {
+      return fn();
+    } finally {
+      this.adapterEnabled = was;
+    }
+  }
+
+  /** An independent copy of the base model (same config and weights, no adapter), e.g. the frozen reference policy of PPO. */
   clone(): GptNeoX {
     const copy = new GptNeoX(this.config, { lmHead: this.parts.lmHead });
     copy.params.copyFrom(this.params);
@@ -234,11 +262,13 @@ export class GptNeoX {
     return layerNorm(x, this.params.get(`${name}.weight`) as Tensor1D, this.params.get(`${name}.bias`) as Tensor1D, this.config.layerNormEps);
   }
 
-  /** x·W (+ b) through nn's dense (native GEMM); W is held [in, out]. */
+  /** x·W (+ b) through nn's dense (native GEMM), plus the adapter's term when one is attached and enabled; W is held [in, out]. */
   private linear(x: Tensor2D, name: string, bias: boolean): Tensor2D {
     const w = this.params.get(`${name}.weight`) as Tensor2D;
     const b = bias ? (this.params.get(`${name}.bias`) as Tensor1D) : zeroBias(w.shape[1]);
-    return dense(x, w, b);
+    const y = dense(x, w, b);
+    const extra = this.adapter && this.adapterEnabled ? this.adapter.delta(x, name) : null;
+    return extra ? tf.add(y, extra) : y;
   }
 }
 

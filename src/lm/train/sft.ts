@@ -85,6 +85,19 @@ export function sftLoss(model: GptNeoX, packed: PackedBatch): tf.Scalar {
   });
 }
 
+/** Runs `fn` with the model's adapter (if any) in training mode (its dropout on). */
+export function withAdapterTraining<T>(model: GptNeoX, fn: () => T): T {
+  const a = model.adapter;
+  if (!a) return fn();
+  const was = a.training ?? false;
+  a.training = true;
+  try {
+    return fn();
+  } finally {
+    a.training = was;
+  }
+}
+
 export function trainSft(
   model: GptNeoX,
   examples: readonly SftExample[],
@@ -97,7 +110,9 @@ export function trainSft(
   const dropped = examples.length - data.length;
   if (data.length === 0) throw new Error(`trainSft: no usable examples (${examples.length} given; each needs a prompt, a response, and at most ${maxLength} tokens)`);
   const rng = new Rng(cfg.seed);
-  const opt = new Adam(model.params, { lr: cfg.lr, beta1: cfg.beta1, beta2: cfg.beta2, eps: cfg.eps });
+  // With an adapter attached (LoRA) only its parameters train and hold optimiser state; the base is frozen.
+  const trainable = model.adapter ? model.adapter.params : model.params;
+  const opt = new Adam(trainable, { lr: cfg.lr, beta1: cfg.beta1, beta2: cfg.beta2, eps: cfg.eps });
   const batchesPerEpoch = Math.ceil(data.length / cfg.batchSize);
   const totalSteps = Math.min(cfg.maxSteps ?? Infinity, cfg.epochs * batchesPerEpoch);
   const bar = cfg.progress ? new ProgressBar({ total: totalSteps, label: 'sft', unit: 'step' }) : null;
@@ -122,7 +137,7 @@ export function trainSft(
           picked.map((e) => e.response),
           cfg.padId,
         );
-        const { loss, grads } = valueAndGrads(model.params, () => sftLoss(model, packed));
+        const { loss, grads } = withAdapterTraining(model, () => valueAndGrads(trainable, () => sftLoss(model, packed)));
         if (!Number.isFinite(loss)) {
           for (const g of grads.values()) g.dispose();
           throw new Error(`trainSft: loss became ${loss} at step ${step + 1}; the last checkpoint (if any) is kept`);
