@@ -161,8 +161,8 @@ function pandemic(): void {
     }
     const theirs = ref.filter((e) => e.stage === stage);
     console.log(`\nS${stage}: ours ${ours.length} seeds, reference ${theirs.length} seeds`);
-    console.log('| statistic | ours mean ± sd | reference mean ± sd | diff / sd(ours) | reference episodes (percentile in ours) |');
-    console.log('|---|---|---|---|---|');
+    console.log('| statistic | ours mean ± sd | ours min–max | reference mean ± sd | (ref − ours) / sd(ours) | reference episodes (percentile in ours) |');
+    console.log('|---|---|---|---|---|---|');
     for (const k of STATS) {
       const a = meanSd(ours.map((e) => e[k]));
       const b = meanSd(theirs.map((e) => e[k]));
@@ -171,7 +171,9 @@ function pandemic(): void {
         return `${k === 'peakDay' ? e[k] : e[k].toFixed(3)} (${Math.round((100 * below) / ours.length)})`;
       });
       const f = (m: { mean: number; sd: number }) => (k === 'peakDay' ? `${m.mean.toFixed(1)} ± ${m.sd.toFixed(1)}` : `${m.mean.toFixed(4)} ± ${m.sd.toFixed(4)}`);
-      console.log(`| ${k} | ${f(a)} | ${f(b)} | ${((b.mean - a.mean) / a.sd).toFixed(2)} | ${pct.join(', ')} |`);
+      const xs = ours.map((e) => e[k]);
+      const z = a.sd > 0 ? ((b.mean - a.mean) / a.sd).toFixed(2) : '–';
+      console.log(`| ${k} | ${f(a)} | ${Math.min(...xs)}–${Math.max(...xs)} | ${f(b)} | ${z} | ${pct.join(', ')} |`);
     }
   }
 }
