@@ -7,6 +7,8 @@
  *    python3-torch, ideally with libopenblas0) for matmul, the PPO learner and end-to-end PPO;
  *  - TensorFlow.js's own wasm kernels for the native kernel rows (src/nn/native.ts);
  *  - the single environment for vectorised stepping.
+ *  - the reference pandemic and glucose simulators (bench/pandemic_reference.py with
+ *    GOODHART_PANDEMIC_REF, bench/glucose_reference.py with GOODHART_GLUCOSE_REF; docs/reference-checks.md).
  * A reference that is missing or fails is reported as unavailable; it never fails the bench.
  */
 import { spawnSync } from 'node:child_process';
@@ -27,6 +29,7 @@ import { benchLm } from './lm.js';
 import { benchSweepThroughput } from './sweeps.js';
 import { TrafficEnv } from '../src/envs/traffic/traffic-env.js';
 import { sumoAvailable } from '../src/envs/traffic/sumo-process.js';
+import { benchmarkPandemic } from '../src/envs/pandemic/metrics.js';
 
 interface Row {
   name: string;
@@ -86,6 +89,58 @@ function benchEnvVector(num: number): number {
     venv.drainEpisodes();
     return 20 * num;
   });
+}
+
+/** The glucose env at a constant action equal to the basal rate (action units: basal·43.2 per 1). */
+const GLUCOSE_BASAL_ACTION = 1 / 43.2;
+
+function benchGlucoseSingle(): number {
+  const env = makeEnv('glucose');
+  const action = Float32Array.of(GLUCOSE_BASAL_ACTION);
+  env.reset(0);
+  return rate(() => {
+    for (let i = 0; i < 200; i++) {
+      const r = env.step(action);
+      if (r.terminated || r.truncated) env.reset();
+    }
+    return 200;
+  });
+}
+
+function benchGlucoseVector(num: number): number {
+  const venv = new VectorEnv(() => makeEnv('glucose'), num);
+  venv.reset(0);
+  const actions = new Float32Array(num).fill(GLUCOSE_BASAL_ACTION);
+  return rate(() => {
+    for (let i = 0; i < 20; i++) venv.step(actions);
+    venv.drainEpisodes();
+    return 20 * num;
+  });
+}
+
+interface PythonRate {
+  rate: number;
+  note: string;
+}
+
+/**
+ * Runs one of the reference-simulator runners (bench/pandemic_reference.py, bench/glucose_reference.py)
+ * when its checkout is named by `envVar`; returns its rate, or why there is none.
+ */
+function runPythonReference(envVar: string, script: string, args: string[], pick: (o: Record<string, unknown>) => unknown): PythonRate | string {
+  if (!process.env[envVar]) return `${envVar} not set`;
+  const path = fileURLToPath(new URL(`../../bench/${script}`, import.meta.url));
+  const r = spawnSync(process.env['GOODHART_PYTHON'] ?? 'python3', [path, ...args], { encoding: 'utf8', timeout: 20 * 60_000, maxBuffer: 1 << 24 });
+  if (r.status !== 0) return `${script} failed: ${r.error?.message ?? (r.stderr || '').trim().split('\n').pop() ?? `exit ${r.status}`}`;
+  try {
+    const o = JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, unknown>;
+    const v = pick(o);
+    if (typeof v !== 'number' || !(v > 0)) return `${script} printed no rate`;
+    const load = Array.isArray(o['loadavg']) ? `, load ${(o['loadavg'] as number[])[0]!.toFixed(1)}` : '';
+    return { rate: v, note: load };
+  } catch {
+    return `${script} printed no JSON`;
+  }
 }
 
 /** Learner throughput: samples per second through PPO's SGD (one epoch over one 3000-step batch). */
@@ -293,6 +348,23 @@ async function main(): Promise<void> {
   rows.push({ name: 'tomato env steps/s (single env)', value: single, unit: 'steps/s' });
   rows.push(withReference({ name: 'tomato env steps/s (vector, 30 copies)', value: vec30, unit: 'steps/s' }, 'single env', single));
   rows.push(withReference({ name: 'tomato env steps/s (vector, 256 copies)', value: vec256, unit: 'steps/s' }, 'single env', single));
+  // Environment simulators against the reference Python simulators (docs/reference-checks.md).
+  console.error('measuring the pandemic and glucose simulators...');
+  const pandemicOurs = benchmarkPandemic({ episodes: quick ? 1 : 3 }).daysPerSecond;
+  const pandemicRef = runPythonReference('GOODHART_PANDEMIC_REF', 'pandemic_reference.py', ['--stages', '0', '--seeds', '1', '--days', quick ? '5' : '20'], (o) => o['daysPerSecond']);
+  rows.push(
+    typeof pandemicRef === 'string'
+      ? { name: 'pandemic simulated days/s', value: pandemicOurs, unit: 'days/s', reference: `reference PandemicSimulator (unavailable: ${pandemicRef})` }
+      : withReference({ name: 'pandemic simulated days/s', value: pandemicOurs, unit: 'days/s' }, `reference PandemicSimulator, first ${quick ? 5 : 20} days${pandemicRef.note}`, pandemicRef.rate),
+  );
+  const glucoseSingle = benchGlucoseSingle();
+  const glucoseRef = runPythonReference('GOODHART_GLUCOSE_REF', 'glucose_reference.py', ['speed', '--seconds', quick ? '3' : '15', '--t0', '1440'], (o) => o['stepsPerSecond']);
+  rows.push(
+    typeof glucoseRef === 'string'
+      ? { name: 'glucose env steps/s (single)', value: glucoseSingle, unit: 'steps/s', reference: `reference patient model (unavailable: ${glucoseRef})` }
+      : withReference({ name: 'glucose env steps/s (single)', value: glucoseSingle, unit: 'steps/s' }, `reference patient model only, 5 min/step${glucoseRef.note}`, glucoseRef.rate),
+  );
+  rows.push(withReference({ name: 'glucose env steps/s (vector, 10 copies)', value: benchGlucoseVector(10), unit: 'steps/s' }, 'single env', glucoseSingle));
   const torchName = (what: string, threads?: number) => `PyTorch ${what}${threads ? `, ${threads} thread${threads > 1 ? 's' : ''}` : ''}`;
 
   rows.push(withReference({ name: 'PPO learner samples/s (tomato, 2×64, minibatch 128)', value: learnerSmall, unit: 'samples/s' }, torchName('learner', ref?.learner['2x64']?.threads), ref?.learner['2x64']?.samplesPerSec));
