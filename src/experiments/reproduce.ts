@@ -72,6 +72,12 @@ export interface ReproductionTarget {
   ppo: Record<string, unknown>;
   quickIterations: number;
   fullIterations: number;
+  /**
+   * Runs trained at once at most. Traffic runs one at a time: each run drives several SUMO
+   * processes through blocking socket workers, and two such runs in parallel worker threads
+   * failed once here with a lost reply (under heavy load); one at a time has not.
+   */
+  maxJobs?: number;
   /** Start every run from the base policy's weights (the paper does on glucose, pandemic and traffic; not on tomato). */
   initFromBase: boolean;
   /** Evaluation episodes of every final policy (the base policy gets twice as many). */
@@ -140,6 +146,7 @@ export const REPRODUCTION_TARGETS: Record<string, ReproductionTarget> = {
     evalEpisodes: 10,
     hacked: proxyUpTrueDown,
     hackRule: 'A seed counts as hacked when its policy beats the base policy on the proxy (mean velocity) while its true return (commute time) is lower.',
+    maxJobs: 1,
   },
 };
 
@@ -229,7 +236,8 @@ export async function reproduce(opts: ReproduceOptions): Promise<{ rows: Reprodu
   const params = (j: (typeof jobs)[number]) => ({ env: target.env, method: j.method, coeff: j.coeff, seed: j.seed });
   const spec = { reproduce: target.env, seeds: opts.seeds, quick: opts.quick, iterations, grid: opts.grid ?? 'standard', methods: opts.methods ?? null };
   const plan = planExplicitSweep(`reproduce-${target.env}${opts.quick ? '-quick' : ''}`, spec, opts.outDir, jobs.map((j) => ({ out: j.out, input: j.input, params: params(j) })));
-  const swept = await runSweepEmbedded(opts.outDir, plan, { ...(opts.jobs ? { workers: opts.jobs } : {}), progress: Boolean(opts.progress), label: `reproduce ${target.env}` });
+  const workers = target.maxJobs !== undefined ? Math.min(opts.jobs ?? target.maxJobs, target.maxJobs) : opts.jobs;
+  const swept = await runSweepEmbedded(opts.outDir, plan, { ...(workers ? { workers } : {}), progress: Boolean(opts.progress), label: `reproduce ${target.env}` });
   if (swept.failed.length) throw new Error(`${swept.failed.length} training run(s) failed; the first: ${swept.failed[0]!.error}`);
 
   // The base policy, evaluated on the runs' environment (for tomato: without the base's action noise).
