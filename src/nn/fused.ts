@@ -10,6 +10,7 @@
  * fixed order, so results are deterministic.
  */
 import { tf } from './backend.js';
+import type { Heap, Args } from './kernel-types.js';
 
 export const CATEGORICAL_LOGP = 'GoodhartCategoricalLogProb';
 export const CATEGORICAL_ENTROPY = 'GoodhartCategoricalEntropy';
@@ -18,14 +19,6 @@ const CATEGORICAL_LOGP_GRAD = 'GoodhartCategoricalLogProbGrad';
 const CATEGORICAL_ENTROPY_GRAD = 'GoodhartCategoricalEntropyGrad';
 const CATEGORICAL_KL_GRAD = 'GoodhartCategoricalKlGrad';
 
-interface Heap {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
-}
-interface Args {
-  inputs: Record<string, tf.TensorInfo>;
-  backend: unknown;
-}
 
 /** log-softmax of row `r` of `z` ([rows, n]) into `lp`, and the probabilities into `p` (float64). */
 function logSoftmaxRow(z: Float32Array, r: number, n: number, lp: Float64Array, p: Float64Array): void {

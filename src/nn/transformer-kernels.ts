@@ -11,6 +11,7 @@
  */
 import { tf, type Tensor, type Tensor1D, type Tensor2D } from './backend.js';
 import { activeNative } from './native.js';
+import type { Heap, Args } from './kernel-types.js';
 
 const LAYER_NORM = 'GoodhartLayerNorm';
 const LAYER_NORM_GRAD = 'GoodhartLayerNormGrad';
@@ -19,15 +20,6 @@ const GELU_GRAD = 'GoodhartGeluGrad';
 const SPLIT_QKV = 'GoodhartSplitQkv';
 const MERGE_QKV = 'GoodhartMergeQkv';
 
-interface Heap {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
-}
-interface Args {
-  inputs: Record<string, tf.TensorInfo>;
-  backend: unknown;
-  attrs?: Record<string, unknown>;
-}
 
 function fused(...ts: Tensor[]): boolean {
   return activeNative() !== null && ts.every((t) => t.dtype === 'float32');

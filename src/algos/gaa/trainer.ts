@@ -15,7 +15,7 @@
  */
 import { tf, type Tensor, type Tensor1D, type Tensor2D } from '../../nn/index.js';
 import { PPO, NonFiniteLossError, type IterationMetrics, type PpoOptions } from '../ppo/trainer.js';
-import { computeGae } from '../ppo/gae.js';
+import { batchGae } from '../ppo/gae.js';
 import { ppoLoss, type Minibatch } from '../ppo/loss.js';
 import { scheduleValue } from '../ppo/config.js';
 import type { RolloutBatch } from '../ppo/rollout.js';
@@ -138,18 +138,7 @@ export class GAA extends PPO {
     const nextValues = this.policy.values(probe.obs, size);
     const greedyAdvantages = oneStepAdvantages({ rewards: greedyRewards, nextValues, values: batch.values, terminal: probe.terminated, gamma: this.config.gamma });
     // λ = 0 turns GAE into the one-step estimate, with PPO's own handling of episode ends.
-    const td = computeGae({
-      length: batch.length,
-      num: batch.num,
-      rewards: this.shapeRewards(batch),
-      values: batch.values,
-      terminated: batch.terminated,
-      truncated: batch.truncated,
-      truncationValues: batch.truncationValues,
-      lastValues: batch.lastValues,
-      gamma: this.config.gamma,
-      lambda: 0,
-    }).advantages;
+    const td = batchGae(batch, this.shapeRewards(batch), this.config.gamma, 0).advantages;
     return { actions: g.actions, probs: g.probs, logProbs: g.logProbs, greedyAdvantages, advantages: Float64Array.from(td), greedyRewards };
   }
 

@@ -73,3 +73,9 @@ export function standardize(x: Float32Array): Float32Array {
   for (let i = 0; i < x.length; i++) out[i] = (x[i]! - mean) / std;
   return out;
 }
+
+/** GAE over a collected rollout batch with the given training rewards. */
+export function batchGae(batch: Pick<GaeInput, 'length' | 'num' | 'values' | 'terminated' | 'truncated' | 'truncationValues' | 'lastValues'>, rewards: GaeInput['rewards'], gamma: number, lambda: number): { advantages: Float32Array; valueTargets: Float32Array } {
+  const { length, num, values, terminated, truncated, truncationValues, lastValues } = batch;
+  return computeGae({ length, num, rewards, values, terminated, truncated, truncationValues, lastValues, gamma, lambda });
+}

@@ -13,7 +13,7 @@ import type { Env, RewardKind } from '../../envs/types.js';
 import type { DistSpec } from '../../nn/index.js';
 import { Rng, type RngState } from '../../util/rng.js';
 import { collectRollout, type RolloutBatch } from './rollout.js';
-import { computeGae, standardize } from './gae.js';
+import { batchGae, standardize } from './gae.js';
 import { ppoLoss, LOSS_STAT_NAMES, type Minibatch } from './loss.js';
 import { scheduleValue, type PpoConfig } from './config.js';
 import type { Space } from '../../envs/spaces.js';
@@ -146,18 +146,7 @@ export class PPO {
     const rolloutSec = (performance.now() - start) / 1000;
     const extraMetrics = this.beforeLearn(batch);
     const rewards = this.shapeRewards(batch);
-    const { advantages, valueTargets } = computeGae({
-      length: batch.length,
-      num: batch.num,
-      rewards,
-      values: batch.values,
-      terminated: batch.terminated,
-      truncated: batch.truncated,
-      truncationValues: batch.truncationValues,
-      lastValues: batch.lastValues,
-      gamma: this.config.gamma,
-      lambda: this.config.lambda,
-    });
+    const { advantages, valueTargets } = batchGae(batch, rewards, this.config.gamma, this.config.lambda);
     const learnStart = performance.now();
     const stats = this.learn(batch, this.config.standardizeAdvantages ? standardize(advantages) : advantages, valueTargets);
     const learnSec = (performance.now() - learnStart) / 1000;
