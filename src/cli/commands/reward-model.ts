@@ -1,8 +1,5 @@
 /** `goodhart reward-model train|eval|saliency`: learned reward models and their interpretation. */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { readDataset } from '../../experiments/dataset.js';
-import { readRewardModelInfo } from '../../rewards/learned/store.js';
 import { parseWithPositionals, intOption, stringOption, choiceOption } from '../args.js';
 import { out, numberFlag, type Command } from '../shared.js';
 import { ConfigError } from '../../util/validate.js';
@@ -47,17 +44,6 @@ goodhart reward-model saliency --model DIR [--data FILE] [--examples N] --out DI
     );
     const action = positionals[0];
     if (positionals.length !== 1 || !['train', 'eval', 'saliency'].includes(action!)) throw new ConfigError(`reward-model: expected one of train, eval, saliency; got ${positionals.length ? positionals.join(' ') : 'nothing'}`);
-    // With the native kernels on, the CNN's patch gathers on batches of ~100+ boards came out
-    // wrong (they vary with the batch size; with GOODHART_NATIVE=0 every size agrees). Until that
-    // is fixed, CNN models run on TensorFlow.js's own kernels unless GOODHART_NATIVE is set; the
-    // MLP has no gather and keeps the (ten times faster) native kernels.
-    const modelDir = stringOption(v, 'model');
-    const dataFile = stringOption(v, 'data');
-    const cnn =
-      action === 'train'
-        ? v['arch'] === 'cnn' || (v['arch'] === undefined && dataFile !== undefined && existsSync(dataFile) && String(readDataset(dataFile).header.meta['env']).startsWith('minatar'))
-        : modelDir !== undefined && existsSync(join(modelDir, 'model.json')) && readRewardModelInfo(modelDir).config.arch === 'cnn';
-    if (cnn) process.env['GOODHART_NATIVE'] ??= '0';
     if (action === 'train') {
       const arch = choiceOption(v, 'arch', ['mlp', 'cnn'] as const);
       const input = choiceOption(v, 'input', ['transition', 'next'] as const);
