@@ -11,6 +11,7 @@
 #include "kernels.h"
 #include "optim.h"
 #include "pool.h"
+#include "ppo.h"
 
 namespace {
 
@@ -62,22 +63,25 @@ struct Args {
     }
     return reinterpret_cast<float*>(heap + off);
   }
-  // A Float64Array argument.
-  const double* f64(size_t i, size_t* length) {
+  // A typed array argument of the given element type.
+  void* typed(size_t i, napi_typedarray_type want, const char* what, size_t* length) {
     napi_typedarray_type type;
     void* data = nullptr;
     bool is_ta = false;
-    if (napi_is_typedarray(env, argv[i], &is_ta) != napi_ok || !is_ta) {
-      fail("native: expected a Float64Array");
+    if (i >= argc || napi_is_typedarray(env, argv[i], &is_ta) != napi_ok || !is_ta) {
+      fail(what);
       return nullptr;
     }
     napi_get_typedarray_info(env, argv[i], &type, length, &data, nullptr, nullptr);
-    if (type != napi_float64_array) {
-      fail("native: expected a Float64Array");
+    if (type != want) {
+      fail(what);
       return nullptr;
     }
-    return static_cast<const double*>(data);
+    return data;
   }
+  const double* f64(size_t i, size_t* length) { return static_cast<const double*>(typed(i, napi_float64_array, "native: expected a Float64Array", length)); }
+  float* f32(size_t i, size_t* length) { return static_cast<float*>(typed(i, napi_float32_array, "native: expected a Float32Array", length)); }
+  const int32_t* i32(size_t i, size_t* length) { return static_cast<const int32_t*>(typed(i, napi_int32_array, "native: expected an Int32Array", length)); }
 };
 
 napi_value undefined(napi_env env) {
@@ -253,6 +257,88 @@ napi_value Scale(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+// ppoCategoricalGrads(heap, layout, obs, actions, oldLogits, oldLogp, advantages, targets, rows, coeffs, stats)
+//   layout: Float64Array [obsDim, n, act, alpha, shared, nPolicy, nValue, (wOff, bOff, gwOff, gbOff, in, out) × (nPolicy + nValue)]
+//   coeffs: Float64Array [clip, vfCoeff, vfClip (NaN: none), entropyCoeff, klCoeff]
+//   stats (written): Float64Array [policyLoss, vfLoss, kl, entropy, total]
+napi_value PpoCategoricalGrads(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  if (!a.need(11) || !a.buffer(0)) return nullptr;
+  size_t ll = 0, cl = 0, sl = 0, rl = 0;
+  const double* layout = a.f64(1, &ll);
+  const double* coeffs = a.f64(9, &cl);
+  double* stats = const_cast<double*>(a.f64(10, &sl));
+  const int32_t* rows = a.i32(8, &rl);
+  if (a.failed) return nullptr;
+  if (ll < 7 || cl < 5 || sl < 5) {
+    a.fail("native: bad ppo layout, coefficients or stats");
+    return nullptr;
+  }
+  gh::PpoBatch batch{};
+  batch.obs_dim = (int)layout[0];
+  batch.n = (int)layout[1];
+  const int np = (int)layout[5], nv = (int)layout[6];
+  if (batch.obs_dim <= 0 || batch.n <= 0 || np < 1 || nv < 1 || ll != 7 + 6 * (size_t)(np + nv) || layout[2] < 0 || layout[2] > 6) {
+    a.fail("native: bad ppo layout");
+    return nullptr;
+  }
+  gh::PpoNet net;
+  net.act = (int)layout[2];
+  net.alpha = (float)layout[3];
+  net.shared = layout[4] != 0;
+  for (int l = 0; l < np + nv; l++) {
+    const double* e = layout + 7 + 6 * l;
+    const int in = (int)e[4], out = (int)e[5];
+    if (in <= 0 || out <= 0) {
+      a.fail("native: bad ppo layer size");
+      return nullptr;
+    }
+    gh::PpoLayer L{a.region((int64_t)e[0], (int64_t)in * out), a.region((int64_t)e[1], out), a.region((int64_t)e[2], (int64_t)in * out),
+                   a.region((int64_t)e[3], out), in, out};
+    if (a.failed) return nullptr;
+    (l < np ? net.policy : net.value).push_back(L);
+  }
+  size_t no = 0, na = 0, nl = 0, nlp = 0, nadv = 0, nt = 0;
+  batch.obs = a.f32(2, &no);
+  batch.actions = a.f32(3, &na);
+  batch.old_logits = a.f32(4, &nl);
+  batch.old_logp = a.f32(5, &nlp);
+  batch.advantages = a.f32(6, &nadv);
+  batch.targets = a.f32(7, &nt);
+  if (a.failed) return nullptr;
+  const size_t size = na;
+  if (no != size * batch.obs_dim || nl != size * batch.n || nlp != size || nadv != size || nt != size) {
+    a.fail("native: ppo batch arrays disagree in size");
+    return nullptr;
+  }
+  // The layers must chain: obs → policy layers → n logits; value layers from the obs or the trunk to 1.
+  int width = batch.obs_dim;
+  for (const auto& L : net.policy) {
+    if (L.in != width) return a.fail("native: ppo policy layers do not chain"), nullptr;
+    width = L.out;
+  }
+  if (width != batch.n) return a.fail("native: ppo logits layer does not match the number of actions"), nullptr;
+  width = net.shared ? (np > 1 ? net.policy[np - 2].out : batch.obs_dim) : batch.obs_dim;
+  if (net.shared && nv != 1) return a.fail("native: a shared value head is one layer"), nullptr;
+  for (const auto& L : net.value) {
+    if (L.in != width) return a.fail("native: ppo value layers do not chain"), nullptr;
+    width = L.out;
+  }
+  if (width != 1) return a.fail("native: ppo value output must have one unit"), nullptr;
+  for (size_t r = 0; r < rl; r++) {
+    if (rows[r] < 0 || (size_t)rows[r] >= size) return a.fail("native: ppo minibatch row outside the batch"), nullptr;
+  }
+  if (rl == 0) return a.fail("native: empty ppo minibatch"), nullptr;
+  gh::PpoCoefficients c{coeffs[0], coeffs[1], !std::isnan(coeffs[2]), std::isnan(coeffs[2]) ? 0.0 : coeffs[2], coeffs[3], coeffs[4]};
+  const gh::PpoStats s = gh::ppo_categorical_grads(net, batch, rows, (int)rl, c);
+  stats[0] = s.policy_loss;
+  stats[1] = s.vf_loss;
+  stats[2] = s.kl;
+  stats[3] = s.entropy;
+  stats[4] = s.total;
+  return undefined(env);
+}
+
 }  // namespace
 
 NAPI_MODULE_INIT() {
@@ -265,6 +351,7 @@ NAPI_MODULE_INIT() {
       {"adam", nullptr, Adam, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sumSquares", nullptr, SumSquares, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"scale", nullptr, Scale, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"ppoCategoricalGrads", nullptr, PpoCategoricalGrads, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;

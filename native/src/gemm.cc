@@ -426,6 +426,8 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void col_sums(float
 
 }  // namespace
 
+double parallel_min_flops() { return par_flops(); }
+
 const char* isa_name() { return g_isa->name; }
 
 bool set_isa(const char* name) {

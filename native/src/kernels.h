@@ -36,6 +36,9 @@ void gemm_batched(int batch, int m, int n, int k, View a, int64_t a_stride, View
 void dense_backward(int m, int n, int k, const float* x, const float* w, const float* y, const float* dy, float* dx, float* dw, float* db,
                     int act, float alpha);
 
+// Products smaller than this many flops run on one thread (GOODHART_NATIVE_PAR_FLOPS).
+double parallel_min_flops();
+
 // Applies an activation in place to n values (the fused epilogue, exposed for tests).
 void activate(float* v, int64_t n, int act, float alpha);
 

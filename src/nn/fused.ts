@@ -48,20 +48,25 @@ function actionIndex(a: Float32Array, r: number, n: number): number {
   return k >= 0 && k < n ? k : -1;
 }
 
-function logProbForward({ inputs, backend }: Args): tf.TensorInfo {
-  const b = backend as Heap;
-  const [rows, n] = shape2(inputs['logits']!, 'categorical logProb');
-  const out = b.makeOutput([rows], 'float32');
-  const z = b.typedArrayFromHeap(inputs['logits']!);
-  const a = b.typedArrayFromHeap(inputs['actions']!);
-  const o = b.typedArrayFromHeap(out);
+/**
+ * log π(a) for `rows` rows of logits [rows, n] and actions [rows] into `out`: what the fused
+ * logProb kernel computes (exported for the fused PPO learner, which must agree with it bit for bit).
+ */
+export function categoricalLogProbRows(z: Float32Array, a: Float32Array, rows: number, n: number, out: Float32Array): void {
   const lp = new Float64Array(n);
   const pr = new Float64Array(n);
   for (let r = 0; r < rows; r++) {
     logSoftmaxRow(z, r, n, lp, pr);
     const k = actionIndex(a, r, n);
-    o[r] = k < 0 ? 0 : lp[k]!;
+    out[r] = k < 0 ? 0 : lp[k]!;
   }
+}
+
+function logProbForward({ inputs, backend }: Args): tf.TensorInfo {
+  const b = backend as Heap;
+  const [rows, n] = shape2(inputs['logits']!, 'categorical logProb');
+  const out = b.makeOutput([rows], 'float32');
+  categoricalLogProbRows(b.typedArrayFromHeap(inputs['logits']!), b.typedArrayFromHeap(inputs['actions']!), rows, n, b.typedArrayFromHeap(out));
   return out;
 }
 

@@ -40,6 +40,20 @@ export interface NativeAddon {
   adam(heap: ArrayBuffer, table: Float64Array, hyper: Float64Array): void;
   sumSquares(heap: ArrayBuffer, table: Float64Array): number;
   scale(heap: ArrayBuffer, table: Float64Array, s: number): void;
+  /** One PPO minibatch's loss statistics and gradients (native/src/ppo.cc; nn/fused-ppo.ts documents the arguments). */
+  ppoCategoricalGrads(
+    heap: ArrayBuffer,
+    layout: Float64Array,
+    obs: Float32Array,
+    actions: Float32Array,
+    oldLogits: Float32Array,
+    oldLogp: Float32Array,
+    advantages: Float32Array,
+    targets: Float32Array,
+    rows: Int32Array,
+    coeffs: Float64Array,
+    stats: Float64Array,
+  ): void;
 }
 
 /** Activation codes shared with native/src/kernels.h. */

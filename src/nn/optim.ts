@@ -61,28 +61,30 @@ export class Adam {
 
   /**
    * Clips the gradients by their global norm (as clipByGlobalNorm; null: no clipping), applies
-   * one update and disposes the gradients. Returns the norm before clipping (NaN when not
-   * clipping). With the native kernels this is two calls and no TensorFlow.js kernels.
+   * one update and disposes the gradients (unless `keepGrads`: the fused PPO step reuses its
+   * gradient tensors). Returns the norm before clipping (NaN when not clipping). With the native
+   * kernels this is two calls and no TensorFlow.js kernels.
    */
-  applyClipped(grads: Grads, maxNorm: number | null): number {
+  applyClipped(grads: Grads, maxNorm: number | null, options: { keepGrads?: boolean } = {}): number {
+    const keep = options.keepGrads === true;
     try {
       if (maxNorm === null) {
         this.apply(grads);
         return NaN;
       }
       const native = nativeSumSquares(grads);
-      if (native === null) {
+      if (native === null && !keep) {
         const clipped = clipByGlobalNorm(grads, maxNorm);
         this.apply(clipped.grads);
         grads = clipped.grads;
         return clipped.norm;
       }
-      const norm = Math.sqrt(native);
+      const norm = native !== null ? Math.sqrt(native) : readScalar(globalNorm(grads));
       const coef = maxNorm / (norm + 1e-6);
       this.step(grads, coef < 1 ? coef : 1);
       return norm;
     } finally {
-      for (const g of grads.values()) g.dispose();
+      if (!keep) for (const g of grads.values()) g.dispose();
     }
   }
 
@@ -165,6 +167,12 @@ export class Adam {
   dispose(): void {
     for (const t of [...this.m.values(), ...this.v.values()]) t.dispose();
   }
+}
+
+function readScalar(t: Tensor): number {
+  const v = t.dataSync()[0]!;
+  t.dispose();
+  return v;
 }
 
 /** Global L2 norm of all gradients, as a scalar tensor. */

@@ -3,7 +3,7 @@
  * as RLlib's FullyConnectedNetwork (tanh trunk, normc initialisation, value head either on the
  * shared trunk or on a separate MLP of the same shape).
  */
-import { tf, Mlp, Lstm, ParamSet, makeDistribution, initWeight, initBias, dense, type Activation, type ActionDistribution, type DistSpec, type Tensor2D, type Tensor1D } from '../nn/index.js';
+import { tf, Mlp, Lstm, ParamSet, makeDistribution, initWeight, initBias, dense, type Activation, type ActionDistribution, type DistSpec, type FusedPpoNetwork, type Tensor2D, type Tensor1D } from '../nn/index.js';
 import type { Rng } from '../util/rng.js';
 
 export interface ActorCriticConfig {
@@ -95,6 +95,25 @@ export class ActorCritic {
     const steps = this.obsDim / features;
     const seq = layout === 'feature-major' ? tf.transpose(tf.reshape(obs, [n, features, steps]), [0, 2, 1]) : tf.reshape(obs, [n, steps, features]);
     return this.encoder.lastHidden(seq as tf.Tensor3D);
+  }
+
+  /**
+   * The network as plain dense layers for the fused PPO step (nn/fused-ppo.ts), or null when it
+   * is not an MLP with a categorical policy.
+   */
+  fusedNetwork(): FusedPpoNetwork | null {
+    if (this.encoder || this.dist.kind !== 'categorical') return null;
+    const layers = (prefix: string, count: number) => Array.from({ length: count }, (_, i) => ({ weight: `${prefix}.${i}.weight`, bias: `${prefix}.${i}.bias` }));
+    const depth = this.config.hidden.length + 1;
+    return {
+      obsDim: this.obsDim,
+      numActions: this.dist.paramDim,
+      activation: this.config.activation,
+      leakySlope: 0.01,
+      shared: this.vf === null,
+      policy: layers('pi', depth),
+      value: this.vf ? layers('vf', depth) : [{ weight: 'value_head.weight', bias: 'value_head.bias' }],
+    };
   }
 
   /** Values only, for bootstrapping. */

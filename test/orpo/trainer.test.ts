@@ -282,11 +282,9 @@ test('ORPO: the AD coefficient adds (1/(1−γ))·coeff·mean KL(π_cur ‖ π_b
     assert.ok(expected > 0);
     // Logged AD KL is over the whole batch, before the update.
     assert.ok(Number.isFinite(m['adKl']!) && m['adKl']! > 0);
-    // Without the coefficient there is no term, and the weights after the update differ.
-    assert.deepEqual(
-      plain.trainer.extra.map((e) => e.value),
-      [null],
-    );
+    // Without the coefficient there is no term (the fused PPO step may skip extraLoss altogether),
+    // and the weights after the update differ.
+    assert.ok(plain.trainer.extra.every((e) => e.value === null));
     assert.notDeepEqual(trainer.policy.params.read(), plain.trainer.policy.params.read());
   } finally {
     dispose(trainer, base, plain.trainer, plain.base);

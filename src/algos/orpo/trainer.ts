@@ -155,6 +155,10 @@ export class ORPO extends PPO {
     return rewards;
   }
 
+  protected override usesExtraLoss(): boolean {
+    return this.adCoeff !== 0 && this.baseDistParams !== null;
+  }
+
   protected override extraLoss(distParams: Tensor2D, indices: Tensor1D): Tensor | null {
     if (this.adCoeff === 0 || !this.baseDistParams) return null;
     const baseRows = tf.gather(this.baseDistParams, indices) as Tensor2D;

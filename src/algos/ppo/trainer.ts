@@ -6,7 +6,7 @@
  * One iteration = collect → shape rewards → GAE → SGD. `shapeRewards` and `extraLoss` are the
  * extension points regularisers (ORPO) use.
  */
-import { tf, Adam, valueAndGrads, type Tensor, type Tensor1D, type Tensor2D } from '../../nn/index.js';
+import { tf, Adam, FusedCategoricalPpo, valueAndGrads, type Tensor, type Tensor1D, type Tensor2D } from '../../nn/index.js';
 import { ActorCritic } from '../../policies/actor-critic.js';
 import { VectorEnv, type EpisodeRecord } from '../../envs/vector.js';
 import type { Env, RewardKind } from '../../envs/types.js';
@@ -43,6 +43,15 @@ export interface PpoOptions {
   config: PpoConfig;
   reward: RewardKind;
   seed: number;
+}
+
+/** Losses averaged over an iteration's minibatches. */
+export interface LearnStats {
+  policyLoss: number;
+  vfLoss: number;
+  kl: number;
+  entropy: number;
+  gradNorm: number;
 }
 
 export class NonFiniteLossError extends Error {
@@ -131,6 +140,14 @@ export class PPO {
     return null;
   }
 
+  /**
+   * Whether extraLoss contributes this iteration. A subclass that overrides extraLoss is assumed
+   * to use it unless it overrides this too; plain PPO's loss may then run as one fused native step.
+   */
+  protected usesExtraLoss(): boolean {
+    return Object.getPrototypeOf(this).extraLoss !== PPO.prototype.extraLoss;
+  }
+
   /** Hook for subclasses to prepare per-iteration tensors before SGD; returns extra metrics. */
   protected beforeLearn(_batch: RolloutBatch): Record<string, number> {
     return {};
@@ -172,8 +189,22 @@ export class PPO {
     };
   }
 
+  /** The fused native minibatch step when it applies to this policy and loss (created once), else null. */
+  private fusedStep(): FusedCategoricalPpo | null {
+    if (this.usesExtraLoss()) return null;
+    if (this.fused === undefined) {
+      const net = this.policy.fusedNetwork();
+      this.fused = net ? FusedCategoricalPpo.create(net, this.policy.params) : null;
+    }
+    return this.fused;
+  }
+
+  private fused: FusedCategoricalPpo | null | undefined;
+
   /** Minibatch SGD epochs on one batch; returns losses averaged over all minibatches. */
-  learn(batch: RolloutBatch, advantages: Float32Array, valueTargets: Float32Array): { policyLoss: number; vfLoss: number; kl: number; entropy: number; gradNorm: number } {
+  learn(batch: RolloutBatch, advantages: Float32Array, valueTargets: Float32Array): LearnStats {
+    const fused = this.fusedStep();
+    if (fused) return this.learnFused(fused, batch, advantages, valueTargets);
     const c = this.config;
     const size = batch.length * batch.num;
     const entropyCoeff = scheduleValue(c.entropyCoeff, this.timesteps);
@@ -237,6 +268,35 @@ export class PPO {
     };
   }
 
+  /** `learn` through the fused native step: the same minibatches, generator draws and numbers. */
+  private learnFused(fused: FusedCategoricalPpo, batch: RolloutBatch, advantages: Float32Array, valueTargets: Float32Array): LearnStats {
+    const c = this.config;
+    const size = batch.length * batch.num;
+    const coefficients = { clipParam: c.clipParam, vfLossCoeff: c.vfLossCoeff, vfClipParam: c.vfClipParam, entropyCoeff: scheduleValue(c.entropyCoeff, this.timesteps), klCoeff: this.klCoeff };
+    const data = { obs: batch.obs, actions: batch.actions, oldLogits: batch.distParams, advantages, targets: valueTargets };
+    fused.setBatch(data);
+    const numMinibatches = Math.max(1, Math.floor(size / c.sgdMinibatchSize));
+    const mbSize = Math.min(c.sgdMinibatchSize, size);
+    const sums = new Float64Array(LOSS_STAT_NAMES.length + 1);
+    let count = 0;
+    for (let epoch = 0; epoch < c.numSgdIter; epoch++) {
+      const perm = this.sgdRng.permutation(size);
+      for (let m = 0; m < numMinibatches; m++) {
+        const s = fused.step(data, perm.subarray(m * mbSize, (m + 1) * mbSize), coefficients);
+        if (!Number.isFinite(s.total)) {
+          throw new NonFiniteLossError(`PPO loss became ${s.total} at iteration ${this.iteration + 1}, epoch ${epoch + 1}, minibatch ${m + 1}`);
+        }
+        sums[4]! += this.optimizer.applyClipped(fused.grads, c.gradClip, { keepGrads: true });
+        sums[0]! += s.policyLoss;
+        sums[1]! += s.vfLoss;
+        sums[2]! += s.kl;
+        sums[3]! += s.entropy;
+        count += 1;
+      }
+    }
+    return { policyLoss: sums[0]! / count, vfLoss: sums[1]! / count, kl: sums[2]! / count, entropy: sums[3]! / count, gradNorm: sums[4]! / count };
+  }
+
   /** Runs `episodes` full episodes with the current policy on fresh copies; returns their records. */
   evaluate(makeEnv: (index: number) => Env, episodes: number, seed: number, deterministic = false): EpisodeRecord[] {
     const num = Math.min(episodes, this.config.numEnvs);
@@ -277,6 +337,7 @@ export class PPO {
 
   dispose(): void {
     this.env.close();
+    this.fused?.dispose();
     this.optimizer.dispose();
     this.policy.dispose();
   }
