@@ -257,47 +257,64 @@ napi_value Scale(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
-// ppoCategoricalGrads(heap, layout, obs, actions, oldLogits, oldLogp, advantages, targets, rows, coeffs, stats)
-//   layout: Float64Array [obsDim, n, act, alpha, shared, nPolicy, nValue, (wOff, bOff, gwOff, gbOff, in, out) × (nPolicy + nValue)]
-//   coeffs: Float64Array [clip, vfCoeff, vfClip (NaN: none), entropyCoeff, klCoeff]
-//   stats (written): Float64Array [policyLoss, vfLoss, kl, entropy, total]
-napi_value PpoCategoricalGrads(napi_env env, napi_callback_info info) {
-  Args a(env, info);
-  if (!a.need(11) || !a.buffer(0)) return nullptr;
-  size_t ll = 0, cl = 0, sl = 0, rl = 0;
-  const double* layout = a.f64(1, &ll);
-  const double* coeffs = a.f64(9, &cl);
-  double* stats = const_cast<double*>(a.f64(10, &sl));
-  const int32_t* rows = a.i32(8, &rl);
-  if (a.failed) return nullptr;
-  if (ll < 7 || cl < 5 || sl < 5) {
-    a.fail("native: bad ppo layout, coefficients or stats");
-    return nullptr;
-  }
-  gh::PpoBatch batch{};
-  batch.obs_dim = (int)layout[0];
-  batch.n = (int)layout[1];
+// Reads a network layout: Float64Array [obsDim, outputs, act, alpha, shared, nPolicy, nValue,
+// (wOff, bOff, gwOff, gbOff, in, out) × (nPolicy + nValue)], gradient offsets −1 when not wanted.
+// Checks that the layers chain: obs → policy layers → outputs; obs or the trunk → value layers → 1.
+bool read_net(Args& a, size_t i, bool need_grads, gh::PpoNet& net, int& obs_dim, int& outputs) {
+  size_t ll = 0;
+  const double* layout = a.f64(i, &ll);
+  if (a.failed) return false;
+  if (ll < 7) return a.fail("native: bad network layout");
+  obs_dim = (int)layout[0];
+  outputs = (int)layout[1];
   const int np = (int)layout[5], nv = (int)layout[6];
-  if (batch.obs_dim <= 0 || batch.n <= 0 || np < 1 || nv < 1 || ll != 7 + 6 * (size_t)(np + nv) || layout[2] < 0 || layout[2] > 6) {
-    a.fail("native: bad ppo layout");
-    return nullptr;
+  if (obs_dim <= 0 || outputs <= 0 || np < 1 || nv < 1 || ll != 7 + 6 * (size_t)(np + nv) || layout[2] < 0 || layout[2] > 6) {
+    return a.fail("native: bad network layout");
   }
-  gh::PpoNet net;
   net.act = (int)layout[2];
   net.alpha = (float)layout[3];
   net.shared = layout[4] != 0;
   for (int l = 0; l < np + nv; l++) {
     const double* e = layout + 7 + 6 * l;
     const int in = (int)e[4], out = (int)e[5];
-    if (in <= 0 || out <= 0) {
-      a.fail("native: bad ppo layer size");
-      return nullptr;
-    }
-    gh::PpoLayer L{a.region((int64_t)e[0], (int64_t)in * out), a.region((int64_t)e[1], out), a.region((int64_t)e[2], (int64_t)in * out),
-                   a.region((int64_t)e[3], out), in, out};
-    if (a.failed) return nullptr;
+    if (in <= 0 || out <= 0) return a.fail("native: bad layer size");
+    gh::PpoLayer L{a.region((int64_t)e[0], (int64_t)in * out), a.region((int64_t)e[1], out), a.region((int64_t)e[2], (int64_t)in * out, !need_grads),
+                   a.region((int64_t)e[3], out, !need_grads), in, out};
+    if (a.failed) return false;
     (l < np ? net.policy : net.value).push_back(L);
   }
+  int width = obs_dim;
+  for (const auto& L : net.policy) {
+    if (L.in != width) return a.fail("native: policy layers do not chain");
+    width = L.out;
+  }
+  if (width != outputs) return a.fail("native: the last policy layer does not match the number of outputs");
+  if (net.shared && nv != 1) return a.fail("native: a shared value head is one layer");
+  width = net.shared ? (np > 1 ? net.policy[np - 2].out : obs_dim) : obs_dim;
+  for (const auto& L : net.value) {
+    if (L.in != width) return a.fail("native: value layers do not chain");
+    width = L.out;
+  }
+  if (width != 1) return a.fail("native: the value output must have one unit");
+  return true;
+}
+
+// ppoCategoricalGrads(heap, layout, obs, actions, oldLogits, oldLogp, advantages, targets, rows, coeffs, stats)
+//   layout: see read_net (outputs = number of actions)
+//   coeffs: Float64Array [clip, vfCoeff, vfClip (NaN: none), entropyCoeff, klCoeff]
+//   stats (written): Float64Array [policyLoss, vfLoss, kl, entropy, total]
+napi_value PpoCategoricalGrads(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  if (!a.need(11) || !a.buffer(0)) return nullptr;
+  gh::PpoNet net;
+  gh::PpoBatch batch{};
+  if (!read_net(a, 1, true, net, batch.obs_dim, batch.n)) return nullptr;
+  size_t cl = 0, sl = 0, rl = 0;
+  const double* coeffs = a.f64(9, &cl);
+  double* stats = const_cast<double*>(a.f64(10, &sl));
+  const int32_t* rows = a.i32(8, &rl);
+  if (a.failed) return nullptr;
+  if (cl < 5 || sl < 5) return a.fail("native: bad ppo coefficients or stats"), nullptr;
   size_t no = 0, na = 0, nl = 0, nlp = 0, nadv = 0, nt = 0;
   batch.obs = a.f32(2, &no);
   batch.actions = a.f32(3, &na);
@@ -308,27 +325,12 @@ napi_value PpoCategoricalGrads(napi_env env, napi_callback_info info) {
   if (a.failed) return nullptr;
   const size_t size = na;
   if (no != size * batch.obs_dim || nl != size * batch.n || nlp != size || nadv != size || nt != size) {
-    a.fail("native: ppo batch arrays disagree in size");
-    return nullptr;
+    return a.fail("native: ppo batch arrays disagree in size"), nullptr;
   }
-  // The layers must chain: obs → policy layers → n logits; value layers from the obs or the trunk to 1.
-  int width = batch.obs_dim;
-  for (const auto& L : net.policy) {
-    if (L.in != width) return a.fail("native: ppo policy layers do not chain"), nullptr;
-    width = L.out;
-  }
-  if (width != batch.n) return a.fail("native: ppo logits layer does not match the number of actions"), nullptr;
-  width = net.shared ? (np > 1 ? net.policy[np - 2].out : batch.obs_dim) : batch.obs_dim;
-  if (net.shared && nv != 1) return a.fail("native: a shared value head is one layer"), nullptr;
-  for (const auto& L : net.value) {
-    if (L.in != width) return a.fail("native: ppo value layers do not chain"), nullptr;
-    width = L.out;
-  }
-  if (width != 1) return a.fail("native: ppo value output must have one unit"), nullptr;
+  if (rl == 0) return a.fail("native: empty ppo minibatch"), nullptr;
   for (size_t r = 0; r < rl; r++) {
     if (rows[r] < 0 || (size_t)rows[r] >= size) return a.fail("native: ppo minibatch row outside the batch"), nullptr;
   }
-  if (rl == 0) return a.fail("native: empty ppo minibatch"), nullptr;
   gh::PpoCoefficients c{coeffs[0], coeffs[1], !std::isnan(coeffs[2]), std::isnan(coeffs[2]) ? 0.0 : coeffs[2], coeffs[3], coeffs[4]};
   const gh::PpoStats s = gh::ppo_categorical_grads(net, batch, rows, (int)rl, c);
   stats[0] = s.policy_loss;
@@ -336,6 +338,24 @@ napi_value PpoCategoricalGrads(napi_env env, napi_callback_info info) {
   stats[2] = s.kl;
   stats[3] = s.entropy;
   stats[4] = s.total;
+  return undefined(env);
+}
+
+// actorCriticForward(heap, layout, obs, outputs, values): the policy outputs [rows × n] and values [rows].
+napi_value ActorCriticForward(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  if (!a.need(5) || !a.buffer(0)) return nullptr;
+  gh::PpoNet net;
+  int obs_dim = 0, n = 0;
+  if (!read_net(a, 1, false, net, obs_dim, n)) return nullptr;
+  size_t no = 0, nout = 0, nv = 0;
+  const float* obs = a.f32(2, &no);
+  float* out = a.f32(3, &nout);
+  float* values = a.f32(4, &nv);
+  if (a.failed) return nullptr;
+  const size_t rows = no / obs_dim;
+  if (no != rows * obs_dim || nout != rows * n || nv != rows) return a.fail("native: forward arrays disagree in size"), nullptr;
+  if (rows > 0) gh::actor_critic_forward(net, obs, (int)rows, obs_dim, out, values);
   return undefined(env);
 }
 
@@ -352,6 +372,7 @@ NAPI_MODULE_INIT() {
       {"sumSquares", nullptr, SumSquares, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"scale", nullptr, Scale, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"ppoCategoricalGrads", nullptr, PpoCategoricalGrads, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"actorCriticForward", nullptr, ActorCriticForward, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;

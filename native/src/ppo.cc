@@ -96,36 +96,55 @@ double row_flops(const std::vector<PpoLayer>& layers) {
   return f;
 }
 
+// Both networks forward from x [rows × obs_dim] into B's layer outputs. A separate value network
+// is independent of the policy until the loss and again after it, so with two threads each
+// network runs whole on its own thread (two hand-offs per minibatch instead of two per product).
+// The products are the same either way, and so are the results. Returns whether it split.
+bool run_forward(const PpoNet& net, const float* x, int rows, Buffers& B) {
+  if (B.policy_out.size() < net.policy.size()) B.policy_out.resize(net.policy.size());
+  if (B.value_out.size() < net.value.size()) B.value_out.resize(net.value.size());
+  const bool split = !net.shared && pool_threads() > 1 && rows * std::min(row_flops(net.policy), row_flops(net.value)) >= parallel_min_flops();
+  if (split) {
+    pool_for(2, [&](int part) {
+      if (part == 0) forward(net.policy, x, rows, net.act, net.alpha, B.policy_out);
+      else forward(net.value, x, rows, net.act, net.alpha, B.value_out);
+    });
+    return true;
+  }
+  forward(net.policy, x, rows, net.act, net.alpha, B.policy_out);
+  const float* trunk = net.policy.size() > 1 ? B.policy_out[net.policy.size() - 2].data() : x;
+  forward(net.value, net.shared ? trunk : x, rows, net.act, net.alpha, B.value_out);
+  return false;
+}
+
+// One scratch set per calling thread; lambdas on pool workers get it by reference.
+Buffers& thread_buffers() {
+  static thread_local Buffers scratch;
+  return scratch;
+}
+
 }  // namespace
 
+void actor_critic_forward(const PpoNet& net, const float* obs, int rows, int obs_dim, float* outputs, float* values) {
+  Buffers& B = thread_buffers();
+  run_forward(net, obs, rows, B);
+  (void)obs_dim;
+  const PpoLayer& P = net.policy.back();
+  std::memcpy(outputs, B.policy_out[net.policy.size() - 1].data(), sizeof(float) * (size_t)rows * P.out);
+  std::memcpy(values, B.value_out[net.value.size() - 1].data(), sizeof(float) * (size_t)rows);
+}
+
 PpoStats ppo_categorical_grads(const PpoNet& net, const PpoBatch& batch, const int32_t* rows, int count, const PpoCoefficients& c) {
-  // A local reference, so that lambdas run on pool workers use this thread's buffers (naming a
-  // thread_local inside them would mean the worker's own).
-  static thread_local Buffers scratch;
-  Buffers& B = scratch;
+  Buffers& B = thread_buffers();
   const int n = batch.n, D = batch.obs_dim;
   const float fcount = (float)count;
 
   float* x = sized(B.x, (size_t)count * D);
   for (int r = 0; r < count; r++) std::memcpy(x + (size_t)r * D, batch.obs + (size_t)rows[r] * D, sizeof(float) * D);
 
-  // A separate value network is independent of the policy until the loss and again after it, so
-  // with two threads each network runs whole on its own thread (two hand-offs per minibatch
-  // instead of two per product). The products are the same either way, so are the results.
-  const bool split = !net.shared && pool_threads() > 1 && count * std::min(row_flops(net.policy), row_flops(net.value)) >= parallel_min_flops();
-  if (B.policy_out.size() < net.policy.size()) B.policy_out.resize(net.policy.size());
-  if (B.value_out.size() < net.value.size()) B.value_out.resize(net.value.size());
-  if (split) {
-    pool_for(2, [&](int part) {
-      if (part == 0) forward(net.policy, x, count, net.act, net.alpha, B.policy_out);
-      else forward(net.value, x, count, net.act, net.alpha, B.value_out);
-    });
-  } else {
-    forward(net.policy, x, count, net.act, net.alpha, B.policy_out);
-  }
+  const bool split = run_forward(net, x, count, B);
   const float* logits = B.policy_out[net.policy.size() - 1].data();
   const float* trunk = net.policy.size() > 1 ? B.policy_out[net.policy.size() - 2].data() : x;
-  if (!split) forward(net.value, net.shared ? trunk : x, count, net.act, net.alpha, B.value_out);
   const float* values = B.value_out[net.value.size() - 1].data();
 
   B.lp.resize(n);

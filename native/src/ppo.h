@@ -53,4 +53,8 @@ struct PpoStats {
 // Forward pass, loss statistics and the gradient of every parameter for the rows `rows`.
 PpoStats ppo_categorical_grads(const PpoNet& net, const PpoBatch& batch, const int32_t* rows, int count, const PpoCoefficients& c);
 
+// The policy outputs [rows × outputs] and values [rows] for observations [rows × obs_dim], with
+// the same products as the dense kernel (so the same numbers as the TensorFlow.js forward pass).
+void actor_critic_forward(const PpoNet& net, const float* obs, int rows, int obs_dim, float* outputs, float* values);
+
 }  // namespace gh

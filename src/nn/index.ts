@@ -11,4 +11,4 @@ export { lgamma, digamma, lbeta, lgammaScalar, digammaScalar } from './special.j
 export { saveModel, loadModel, saveTensors, loadTensors } from './serialize.js';
 export { layerNorm, gelu, splitQkv } from './transformer-kernels.js';
 export { conv2dSame, extractPatches, type BoardShape } from './conv.js';
-export { FusedCategoricalPpo, setFusedPpoEnabled, fusedPpoEnabled, type FusedPpoNetwork, type FusedPpoBatch, type FusedPpoCoefficients, type FusedPpoStats } from './fused-ppo.js';
+export { FusedCategoricalPpo, NativeActorCriticForward, setFusedPpoEnabled, fusedPpoEnabled, type FusedPpoNetwork, type FusedPpoBatch, type FusedPpoCoefficients, type FusedPpoStats } from './fused-ppo.js';

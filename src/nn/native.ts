@@ -54,6 +54,8 @@ export interface NativeAddon {
     coeffs: Float64Array,
     stats: Float64Array,
   ): void;
+  /** An MLP actor-critic's outputs and values for plain float32 observations (same layout as ppoCategoricalGrads). */
+  actorCriticForward(heap: ArrayBuffer, layout: Float64Array, obs: Float32Array, outputs: Float32Array, values: Float32Array): void;
 }
 
 /** Activation codes shared with native/src/kernels.h. */

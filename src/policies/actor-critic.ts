@@ -3,7 +3,7 @@
  * as RLlib's FullyConnectedNetwork (tanh trunk, normc initialisation, value head either on the
  * shared trunk or on a separate MLP of the same shape).
  */
-import { tf, Mlp, Lstm, ParamSet, makeDistribution, initWeight, initBias, dense, type Activation, type ActionDistribution, type DistSpec, type FusedPpoNetwork, type Tensor2D, type Tensor1D } from '../nn/index.js';
+import { tf, Mlp, Lstm, ParamSet, makeDistribution, initWeight, initBias, dense, type Activation, type ActionDistribution, type DistSpec, NativeActorCriticForward, type FusedPpoNetwork, type Tensor2D, type Tensor1D } from '../nn/index.js';
 import type { Rng } from '../util/rng.js';
 
 export interface ActorCriticConfig {
@@ -97,17 +97,14 @@ export class ActorCritic {
     return this.encoder.lastHidden(seq as tf.Tensor3D);
   }
 
-  /**
-   * The network as plain dense layers for the fused PPO step (nn/fused-ppo.ts), or null when it
-   * is not an MLP with a categorical policy.
-   */
-  fusedNetwork(): FusedPpoNetwork | null {
-    if (this.encoder || this.dist.kind !== 'categorical') return null;
+  /** The network as plain dense layers for the native kernels (nn/fused-ppo.ts), or null for an LSTM policy. */
+  denseNetwork(): FusedPpoNetwork | null {
+    if (this.encoder) return null;
     const layers = (prefix: string, count: number) => Array.from({ length: count }, (_, i) => ({ weight: `${prefix}.${i}.weight`, bias: `${prefix}.${i}.bias` }));
     const depth = this.config.hidden.length + 1;
     return {
       obsDim: this.obsDim,
-      numActions: this.dist.paramDim,
+      outputs: this.dist.paramDim,
       activation: this.config.activation,
       leakySlope: 0.01,
       shared: this.vf === null,
@@ -116,10 +113,39 @@ export class ActorCritic {
     };
   }
 
+  /** The network for the fused PPO step, which handles categorical MLP policies only. */
+  fusedNetwork(): FusedPpoNetwork | null {
+    return this.dist.kind === 'categorical' ? this.denseNetwork() : null;
+  }
+
+  /** The native forward pass on plain arrays when available (created once). */
+  private nativeForward(): NativeActorCriticForward | null {
+    if (this.native === undefined) {
+      const net = this.denseNetwork();
+      this.native = net ? NativeActorCriticForward.create(net, this.params) : null;
+    }
+    return this.native;
+  }
+
+  private native: NativeActorCriticForward | null | undefined;
+
+  /** Distribution parameters and values for plain observations, as arrays. */
+  private forwardArrays(obs: Float32Array, n: number): { distParams: Float32Array; values: Float32Array } {
+    const native = this.nativeForward();
+    if (native) {
+      const { outputs, values } = native.forward(obs, n);
+      return { distParams: outputs, values };
+    }
+    return tf.tidy(() => {
+      const out = this.forward(tf.tensor2d(obs, [n, this.obsDim]));
+      return { distParams: out.distParams.dataSync() as Float32Array, values: out.values.dataSync() as Float32Array };
+    });
+  }
+
   /** Values only, for bootstrapping. */
   values(obs: Float32Array, n: number): Float32Array {
     if (n === 0) return new Float32Array(0);
-    return tf.tidy(() => this.forward(tf.tensor2d(obs, [n, this.obsDim])).values.dataSync() as Float32Array);
+    return this.forwardArrays(obs, n).values;
   }
 
   /**
@@ -127,10 +153,7 @@ export class ActorCritic {
    * Returns the actions [n × actionDim], the distribution parameters [n × paramDim] and the values.
    */
   act(obs: Float32Array, n: number, rng: Rng, deterministic = false): { actions: Float32Array; distParams: Float32Array; values: Float32Array } {
-    const [distParams, values] = tf.tidy(() => {
-      const out = this.forward(tf.tensor2d(obs, [n, this.obsDim]));
-      return [out.distParams.dataSync() as Float32Array, out.values.dataSync() as Float32Array];
-    });
+    const { distParams, values } = this.forwardArrays(obs, n);
     const actions = new Float32Array(n * this.dist.actionDim);
     for (let i = 0; i < n; i++) {
       if (deterministic) this.dist.modeInto(distParams, i, actions, i * this.dist.actionDim);

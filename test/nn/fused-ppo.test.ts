@@ -5,7 +5,9 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { initBackend, nativeStatus, setFusedPpoEnabled, type Tensor1D, type Tensor2D, type Tensor } from '../../src/nn/index.js';
+import { initBackend, nativeStatus, setFusedPpoEnabled, type DistSpec, type Tensor1D, type Tensor2D, type Tensor } from '../../src/nn/index.js';
+import { ActorCritic, type ActorCriticConfig } from '../../src/policies/actor-critic.js';
+import { Rng } from '../../src/util/rng.js';
 import { PPO, type IterationMetrics } from '../../src/algos/ppo/trainer.js';
 import { resolvePpoConfig } from '../../src/algos/ppo/config.js';
 import { makeEnv } from '../../src/envs/registry.js';
@@ -77,3 +79,30 @@ for (const [name, overrides] of CASES) {
     }
   });
 }
+
+test('the native forward pass on plain arrays equals the TensorFlow.js one bit for bit (categorical, Beta and Gaussian heads)', { skip: !nativeStatus().loaded && 'native kernels not built' }, () => {
+  const specs: [DistSpec, ActorCriticConfig][] = [
+    [{ kind: 'categorical', size: 4 }, { hidden: [32, 32], activation: 'tanh', vfShareLayers: false }],
+    [{ kind: 'beta', size: 2, low: 0, high: 1 }, { hidden: [16], activation: 'relu', vfShareLayers: true }],
+    [{ kind: 'diag_gaussian', size: 3 }, { hidden: [300, 300], activation: 'tanh', vfShareLayers: false }],
+  ];
+  for (const [dist, config] of specs) {
+    const obsDim = 7;
+    const rows = 50;
+    const obs = Float32Array.from({ length: rows * obsDim }, (_, i) => Math.sin(i * 0.37) * 2);
+    const run = (native: boolean) => {
+      setFusedPpoEnabled(native);
+      const policy = new ActorCritic(obsDim, dist, config, new Rng(5));
+      try {
+        return { ...policy.act(obs, rows, new Rng(9)), v: policy.values(obs, rows) };
+      } finally {
+        policy.dispose();
+      }
+    };
+    const a = run(false);
+    const b = run(true);
+    for (const key of ['actions', 'distParams', 'values', 'v'] as const) {
+      assert.deepEqual(Buffer.from(b[key].buffer), Buffer.from(a[key].buffer), `${dist.kind}: ${key}`);
+    }
+  }
+});
