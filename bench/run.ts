@@ -15,11 +15,12 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { initBackend, tf, currentBackend, nativeStatus } from '../src/nn/index.js';
+import { initBackend, tf, currentBackend, nativeStatus, setFusedPpoEnabled } from '../src/nn/index.js';
 import { installNativeKernels, uninstallNativeKernels } from '../src/nn/native.js';
 import '../src/envs/builtin.js';
 import { makeEnv } from '../src/envs/registry.js';
-import { VectorEnv } from '../src/envs/vector.js';
+import { VectorEnv, type VectorEnvLike } from '../src/envs/vector.js';
+import { WorkerVectorEnv } from '../src/envs/parallel/worker-vector-env.js';
 import { PPO } from '../src/algos/ppo/trainer.js';
 import { resolvePpoConfig } from '../src/algos/ppo/config.js';
 import { collectRollout } from '../src/algos/ppo/rollout.js';
@@ -116,6 +117,26 @@ function benchGlucoseVector(num: number): number {
     venv.drainEpisodes();
     return 20 * num;
   });
+}
+
+/**
+ * Env steps/s of `num` copies with fixed actions, in this thread or split over worker threads
+ * (parallel sampling; the simulators' numbers are the same either way).
+ */
+function benchSampling(env: string, num: number, workers: number): number {
+  const venv: VectorEnvLike = workers === 0 ? new VectorEnv(() => makeEnv(env), num) : new WorkerVectorEnv({ env, num, workers });
+  try {
+    venv.reset(0);
+    const space = venv.actionSpace;
+    const actions = new Float32Array(num * venv.actionDim).map((_, i) => (space.kind === 'discrete' ? i % space.n : GLUCOSE_BASAL_ACTION));
+    return rate(() => {
+      venv.step(actions);
+      venv.drainEpisodes();
+      return num;
+    }, quick ? 1 : 3);
+  } finally {
+    venv.close();
+  }
 }
 
 interface PythonRate {
@@ -285,6 +306,8 @@ interface Measured {
   matmul: number;
   /** The same hot paths on TensorFlow.js's own kernels, when the native ones are in use. */
   tfjs?: { learnerSmall: number; learnerPaper: number; matmul: number };
+  /** With the native kernels but the loss built from TensorFlow.js ops (no fused PPO step). */
+  unfused?: { learnerSmall: number; learnerPaper: number; e2eSmall: number };
 }
 
 function measureOurs(nativeActive: boolean): Measured {
@@ -299,6 +322,12 @@ function measureOurs(nativeActive: boolean): Measured {
   };
   if (!quick) m.e2ePaper = benchEndToEnd([512, 512, 512, 512], 2);
   if (nativeActive) {
+    setFusedPpoEnabled(false);
+    try {
+      m.unfused = { learnerSmall: benchLearner([64, 64], 128), learnerPaper: benchLearner([512, 512, 512, 512], 128), e2eSmall: benchEndToEnd([64, 64], quick ? 1 : 3) };
+    } finally {
+      setFusedPpoEnabled(true);
+    }
     m.tfjs = withTfjsKernels(() => ({ learnerSmall: benchLearner([64, 64], 128), learnerPaper: benchLearner([512, 512, 512, 512], 128), matmul: benchMatmul(512) }));
   }
   return m;
@@ -344,7 +373,7 @@ async function main(): Promise<void> {
     if (r.ok) ref = bestReference(ref, r.ref);
     if (r.ok || !torch.ok) torch = r.ok && ref ? { ...r, ref } : r;
   }
-  const { single, vec30, vec256, learnerSmall, learnerPaper, e2eSmall, e2ePaper, matmul, tfjs } = ours!;
+  const { single, vec30, vec256, learnerSmall, learnerPaper, e2eSmall, e2ePaper, matmul, tfjs, unfused } = ours!;
   rows.push({ name: 'tomato env steps/s (single env)', value: single, unit: 'steps/s' });
   rows.push(withReference({ name: 'tomato env steps/s (vector, 30 copies)', value: vec30, unit: 'steps/s' }, 'single env', single));
   rows.push(withReference({ name: 'tomato env steps/s (vector, 256 copies)', value: vec256, unit: 'steps/s' }, 'single env', single));
@@ -365,6 +394,15 @@ async function main(): Promise<void> {
       : withReference({ name: 'glucose env steps/s (single)', value: glucoseSingle, unit: 'steps/s' }, `reference patient model only, 5 min/step${glucoseRef.note}`, glucoseRef.rate),
   );
   rows.push(withReference({ name: 'glucose env steps/s (vector, 10 copies)', value: benchGlucoseVector(10), unit: 'steps/s' }, 'single env', glucoseSingle));
+  // Parallel sampling: the same copies stepped by two worker threads (numEnvWorkers 2).
+  console.error('measuring parallel sampling...');
+  for (const [env, num] of [
+    ['pandemic', 4],
+    ['glucose', 10],
+  ] as const) {
+    const inThread = benchSampling(env, num, 0);
+    rows.push(withReference({ name: `${env} env steps/s, ${num} copies in 2 worker threads`, value: benchSampling(env, num, 2), unit: 'steps/s' }, 'same copies in the main thread', inThread));
+  }
   const torchName = (what: string, threads?: number) => `PyTorch ${what}${threads ? `, ${threads} thread${threads > 1 ? 's' : ''}` : ''}`;
 
   rows.push(withReference({ name: 'PPO learner samples/s (tomato, 2×64, minibatch 128)', value: learnerSmall, unit: 'samples/s' }, torchName('learner', ref?.learner['2x64']?.threads), ref?.learner['2x64']?.samplesPerSec));
@@ -374,6 +412,12 @@ async function main(): Promise<void> {
     rows.push(withReference({ name: 'PPO end-to-end env steps/s (tomato, paper 4×512)', value: e2ePaper, unit: 'steps/s' }, torchName('PPO', ref?.ppo['4x512']?.threads), ref?.ppo['4x512']?.stepsPerSec));
   }
   rows.push(withReference({ name: 'matmul 512×512 GFLOP/s', value: matmul, unit: 'GFLOP/s' }, torchName('matmul', ref?.matmul512.threads), ref?.matmul512.gflops));
+  if (unfused) {
+    const fusedRef = 'same, fused PPO step';
+    rows.push(withReference({ name: 'PPO learner samples/s (2×64), native kernels, loss from TensorFlow.js ops', value: unfused.learnerSmall, unit: 'samples/s' }, fusedRef, learnerSmall));
+    rows.push(withReference({ name: 'PPO learner samples/s (4×512), native kernels, loss from TensorFlow.js ops', value: unfused.learnerPaper, unit: 'samples/s' }, fusedRef, learnerPaper));
+    rows.push(withReference({ name: 'PPO end-to-end env steps/s (2×64), native kernels, loss from TensorFlow.js ops', value: unfused.e2eSmall, unit: 'steps/s' }, fusedRef, e2eSmall));
+  }
   if (tfjs) {
     const tfjsRef = 'same, native kernels';
     rows.push(withReference({ name: 'PPO learner samples/s (2×64), TensorFlow.js wasm kernels', value: tfjs.learnerSmall, unit: 'samples/s' }, tfjsRef, learnerSmall));

@@ -36,7 +36,24 @@ export function isSnapshottable(env: object): env is Snapshottable {
   return typeof (env as Partial<Snapshottable>).getState === 'function' && typeof (env as Partial<Snapshottable>).setState === 'function';
 }
 
-export class VectorEnv {
+/** What a trainer needs of a vector of environment copies (VectorEnv, or WorkerVectorEnv in worker threads). */
+export interface VectorEnvLike {
+  readonly num: number;
+  readonly observationSpace: Space;
+  readonly actionSpace: Space;
+  readonly obsDim: number;
+  readonly actionDim: number;
+  /** Resets every copy; copy i gets seed `seed + i`. */
+  reset(seed: number): Float32Array;
+  readonly observations: Float32Array;
+  step(actions: Float32Array): VectorStep;
+  drainEpisodes(): EpisodeRecord[];
+  getState(): unknown;
+  setState(state: unknown): void;
+  close(): void;
+}
+
+export class VectorEnv implements VectorEnvLike {
   readonly envs: Env[];
   readonly num: number;
   readonly observationSpace: Space;

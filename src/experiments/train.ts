@@ -24,7 +24,8 @@ export { envFactory };
 /** Builds the run's trainer: PPO, GAA, or ORPO with the run's own copies of its base policies. */
 async function createTrainer(config: RunConfig, dir: RunDir): Promise<{ trainer: PPO; bases: ActorCritic[] }> {
   const makeEnvFn = envFactory(config);
-  if (config.algo === 'ppo') return { trainer: new PPO({ makeEnv: makeEnvFn, config: config.ppo, reward: config.reward, seed: config.seed }), bases: [] };
+  const envSpec = { name: config.env, ...(config.envConfig ? { config: config.envConfig } : {}) };
+  if (config.algo === 'ppo') return { trainer: new PPO({ makeEnv: makeEnvFn, envSpec, config: config.ppo, reward: config.reward, seed: config.seed }), bases: [] };
   if (config.algo === 'gaa') return { trainer: new GAA({ makeEnv: makeEnvFn, config: config.ppo, reward: config.reward, seed: config.seed, gaa: config.gaa! }), bases: [] };
   const orpo = config.orpo!;
   const bases: ActorCritic[] = [];
@@ -33,6 +34,7 @@ async function createTrainer(config: RunConfig, dir: RunDir): Promise<{ trainer:
   const adFactor = config.orpoScale?.adFactor ?? (orpo.coeffScale === 'auto' ? 1 : orpo.coeffScale);
   const trainer = new ORPO({
     makeEnv: makeEnvFn,
+    envSpec,
     config: config.ppo,
     reward: config.reward,
     seed: config.seed,

@@ -93,7 +93,8 @@ export class GAA extends PPO {
       recorders.push(rec);
       return rec;
     };
-    super({ ...opts, makeEnv });
+    if (opts.config.numEnvWorkers > 0) throw new RangeError('numEnvWorkers: GAA probes the successor states of its own copies, which must run in this thread; use 0');
+    super({ ...opts, makeEnv, envSpec: undefined });
     if (this.env.actionSpace.kind !== 'discrete') {
       throw new Error(`GAA: the greedy action is defined for discrete action spaces; this environment's is "${this.env.actionSpace.kind}"`);
     }

@@ -11,6 +11,11 @@ const schedule = z.array(z.tuple([z.number().nonnegative(), z.number()])).min(1)
 export const ppoConfigSchema = z.strictObject({
   /** Parallel environment copies; each contributes `rolloutFragmentLength` steps per iteration. */
   numEnvs: z.number().int().positive(),
+  /**
+   * Worker threads that step the copies (0: all in the main thread). Results do not change; an
+   * expensive simulator (pandemic, glucose) then runs on several cores while the main thread acts.
+   */
+  numEnvWorkers: z.number().int().nonnegative(),
   rolloutFragmentLength: z.number().int().positive(),
   sgdMinibatchSize: z.number().int().positive(),
   numSgdIter: z.number().int().positive(),
@@ -60,6 +65,7 @@ export type PpoConfig = z.output<typeof ppoConfigSchema> & { model: { activation
 /** RLlib's defaults, used for anything an environment does not override. */
 export const PPO_DEFAULTS: PpoConfig = {
   numEnvs: 8,
+  numEnvWorkers: 0,
   rolloutFragmentLength: 200,
   sgdMinibatchSize: 128,
   numSgdIter: 30,

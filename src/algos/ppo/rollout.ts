@@ -3,7 +3,7 @@
  * keeps both rewards, so a trainer can learn from one and report the other, and so reward
  * shaping (ORPO's penalties) can be added before advantages are computed.
  */
-import type { VectorEnv, EpisodeRecord } from '../../envs/vector.js';
+import type { VectorEnvLike, EpisodeRecord } from '../../envs/vector.js';
 import type { ActorCritic } from '../../policies/actor-critic.js';
 import type { Rng } from '../../util/rng.js';
 
@@ -28,7 +28,7 @@ export interface RolloutBatch {
   episodes: EpisodeRecord[];
 }
 
-export function collectRollout(env: VectorEnv, policy: ActorCritic, length: number, rng: Rng): RolloutBatch {
+export function collectRollout(env: VectorEnvLike, policy: ActorCritic, length: number, rng: Rng): RolloutBatch {
   const n = env.num;
   const obsDim = env.obsDim;
   const actionDim = policy.dist.actionDim;

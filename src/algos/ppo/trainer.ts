@@ -8,7 +8,8 @@
  */
 import { tf, Adam, FusedCategoricalPpo, valueAndGrads, type Tensor, type Tensor1D, type Tensor2D } from '../../nn/index.js';
 import { ActorCritic } from '../../policies/actor-critic.js';
-import { VectorEnv, type EpisodeRecord } from '../../envs/vector.js';
+import { VectorEnv, type EpisodeRecord, type VectorEnvLike } from '../../envs/vector.js';
+import { WorkerVectorEnv } from '../../envs/parallel/worker-vector-env.js';
 import type { Env, RewardKind } from '../../envs/types.js';
 import type { DistSpec } from '../../nn/index.js';
 import { Rng, type RngState } from '../../util/rng.js';
@@ -40,6 +41,8 @@ export interface IterationMetrics {
 
 export interface PpoOptions {
   makeEnv: (index: number) => Env;
+  /** The environment by registry name: needed to step copies in worker threads (config.numEnvWorkers). */
+  envSpec?: { name: string; config?: Record<string, unknown> };
   config: PpoConfig;
   reward: RewardKind;
   seed: number;
@@ -99,7 +102,7 @@ export interface PpoState {
 export class PPO {
   readonly config: PpoConfig;
   readonly reward: RewardKind;
-  readonly env: VectorEnv;
+  readonly env: VectorEnvLike;
   readonly policy: ActorCritic;
   readonly optimizer: Adam;
   iteration = 0;
@@ -119,7 +122,7 @@ export class PPO {
     this.actRng = root.fork();
     this.sgdRng = root.fork();
     const envSeed = root.nextU32();
-    this.env = new VectorEnv(opts.makeEnv, opts.config.numEnvs);
+    this.env = makeVectorEnv(opts);
     this.env.reset(envSeed);
     this.policy = new ActorCritic(this.env.obsDim, distSpecFor(this.env.actionSpace, opts.config.model.actionClamp), opts.config.model, initRng);
     this.optimizer = new Adam(this.policy.params, { lr: opts.config.lr });
@@ -341,6 +344,14 @@ export class PPO {
     this.optimizer.dispose();
     this.policy.dispose();
   }
+}
+
+/** The training copies: in this thread, or in `numEnvWorkers` worker threads. */
+function makeVectorEnv(opts: PpoOptions): VectorEnvLike {
+  const { numEnvs, numEnvWorkers } = opts.config;
+  if (numEnvWorkers === 0) return new VectorEnv(opts.makeEnv, numEnvs);
+  if (!opts.envSpec) throw new RangeError('numEnvWorkers: worker threads need the environment by name (PpoOptions.envSpec); use 0 for an environment given only as a function');
+  return new WorkerVectorEnv({ env: opts.envSpec.name, ...(opts.envSpec.config ? { envConfig: opts.envSpec.config } : {}), num: numEnvs, workers: numEnvWorkers });
 }
 
 /** Means over finished episodes; the environment's own statistics appear as flat `env.<name>` entries. */

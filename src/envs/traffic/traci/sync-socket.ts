@@ -6,6 +6,7 @@
  */
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { WorkerReply, WorkerRequest } from './socket-worker.js';
+import { workerExecArgv } from '../../../util/worker-argv.js';
 
 export class SyncSocketError extends Error {
   constructor(
@@ -81,19 +82,4 @@ export class SyncSocket {
     this.closed = true;
     void this.worker.terminate();
   }
-}
-
-/** The parent's Node flags without the ones that describe the parent's own entry code. */
-function workerExecArgv(argv: readonly string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '-e' || a === '--eval' || a === '-p' || a === '--print') {
-      i++; // its code argument
-      continue;
-    }
-    if (a.startsWith('--input-type') || a.startsWith('--eval=') || a.startsWith('--print=')) continue;
-    out.push(a);
-  }
-  return out;
 }
