@@ -93,7 +93,7 @@ test('PPO with its copies in two worker threads trains to the same weights as in
     const ppo = new PPO({ makeEnv: () => makeEnv('tomato'), envSpec: { name: 'tomato' }, config, reward: 'proxy', seed: 5 });
     try {
       const metrics = [ppo.trainIteration(), ppo.trainIteration()].map(({ envStepsPerSec, learnerSamplesPerSec, iterationSec, ...rest }) => rest);
-      return { metrics, weights: ppo.policy.params.read(), env: ppo.env.getState() };
+      return { metrics, weights: ppo.policy.params.read(), env: ppo.env.getState(), evaluation: ppo.evaluate(() => makeEnv('tomato'), 6, 1) };
     } finally {
       ppo.dispose();
     }
@@ -103,4 +103,5 @@ test('PPO with its copies in two worker threads trains to the same weights as in
   assert.deepEqual(b.metrics, a.metrics);
   assert.deepEqual(b.weights, a.weights);
   assert.deepEqual(b.env, a.env);
+  assert.deepEqual(b.evaluation, a.evaluation, 'evaluation episodes');
 });

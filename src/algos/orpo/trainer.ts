@@ -9,9 +9,9 @@
  *   5. Wasserstein without gradient penalty: clamp discriminator weights.
  */
 import { tf, type Tensor, type Tensor1D, type Tensor2D } from '../../nn/index.js';
-import { PPO, episodeSummary, type CheckpointModel, type PpoOptions, type PpoState } from '../ppo/trainer.js';
+import { PPO, episodeSummary, makeVectorEnv, type CheckpointModel, type PpoOptions, type PpoState } from '../ppo/trainer.js';
 import { collectRollout, type RolloutBatch } from '../ppo/rollout.js';
-import { VectorEnv } from '../../envs/vector.js';
+import type { VectorEnvLike } from '../../envs/vector.js';
 import type { ActorCritic } from '../../policies/actor-critic.js';
 import { Rng, type RngState } from '../../util/rng.js';
 import { Discriminator, discriminatorFeatures, discriminatorInputDim } from './discriminator.js';
@@ -46,7 +46,7 @@ export function splitEnvCopies(total: number, percentSafe: number, numBase: numb
 export class ORPO extends PPO {
   readonly orpo: OrpoConfig;
   readonly basePolicies: ActorCritic[];
-  readonly baseEnvs: VectorEnv[];
+  readonly baseEnvs: VectorEnvLike[];
   readonly discriminators: Discriminator[];
   readonly omCoeffs: number[];
   readonly adCoeff: number;
@@ -72,7 +72,7 @@ export class ORPO extends PPO {
       }
     }
     this.baseEnvs = split.base.map((n) => {
-      const venv = new VectorEnv(opts.makeEnv, n);
+      const venv = makeVectorEnv(opts, n);
       venv.reset(root.nextU32());
       return venv;
     });

@@ -114,8 +114,11 @@ export class PPO {
   private recentEpisodes: EpisodeRecord[] = [];
   static readonly EPISODE_WINDOW = 100;
 
+  private readonly envSpec: PpoOptions['envSpec'];
+
   constructor(opts: PpoOptions) {
     this.config = opts.config;
+    this.envSpec = opts.envSpec;
     this.reward = opts.reward;
     const root = new Rng(opts.seed);
     const initRng = root.fork();
@@ -301,9 +304,13 @@ export class PPO {
   }
 
   /** Runs `episodes` full episodes with the current policy on fresh copies; returns their records. */
+  /** With numEnvWorkers > 0 (and envSpec given) the copies run in worker threads, built from envSpec. */
   evaluate(makeEnv: (index: number) => Env, episodes: number, seed: number, deterministic = false): EpisodeRecord[] {
     const num = Math.min(episodes, this.config.numEnvs);
-    return evaluatePolicy(this.policy, makeEnv, episodes, num, seed, deterministic);
+    const spec = this.envSpec;
+    const workers = this.config.numEnvWorkers;
+    const inWorkers = spec && workers > 0 ? (n: number) => new WorkerVectorEnv({ env: spec.name, ...(spec.config ? { envConfig: spec.config } : {}), num: n, workers }) : undefined;
+    return evaluatePolicy(this.policy, makeEnv, episodes, num, seed, deterministic, inWorkers);
   }
 
   /** Models saved in every checkpoint (subclasses add theirs). */
@@ -346,9 +353,10 @@ export class PPO {
   }
 }
 
-/** The training copies: in this thread, or in `numEnvWorkers` worker threads. */
-function makeVectorEnv(opts: PpoOptions): VectorEnvLike {
-  const { numEnvs, numEnvWorkers } = opts.config;
+/** `num` copies (default: the training copies) in this thread, or in `numEnvWorkers` worker threads. */
+export function makeVectorEnv(opts: PpoOptions, num = opts.config.numEnvs): VectorEnvLike {
+  const { numEnvWorkers } = opts.config;
+  const numEnvs = num;
   if (numEnvWorkers === 0) return new VectorEnv(opts.makeEnv, numEnvs);
   if (!opts.envSpec) throw new RangeError('numEnvWorkers: worker threads need the environment by name (PpoOptions.envSpec); use 0 for an environment given only as a function');
   return new WorkerVectorEnv({ env: opts.envSpec.name, ...(opts.envSpec.config ? { envConfig: opts.envSpec.config } : {}), num: numEnvs, workers: numEnvWorkers });
@@ -379,8 +387,16 @@ export function meanEnvMetrics(episodes: readonly EpisodeRecord[]): Record<strin
 }
 
 /** Plays complete episodes with a policy on `num` parallel copies until `episodes` have finished. */
-export function evaluatePolicy(policy: ActorCritic, makeEnv: (index: number) => Env, episodes: number, num: number, seed: number, deterministic: boolean): EpisodeRecord[] {
-  const env = new VectorEnv(makeEnv, num);
+export function evaluatePolicy(
+  policy: ActorCritic,
+  makeEnv: (index: number) => Env,
+  episodes: number,
+  num: number,
+  seed: number,
+  deterministic: boolean,
+  makeVector?: (num: number) => VectorEnvLike,
+): EpisodeRecord[] {
+  const env = makeVector ? makeVector(num) : new VectorEnv(makeEnv, num);
   const rng = new Rng(seed);
   env.reset(seed);
   const done: EpisodeRecord[] = [];

@@ -26,6 +26,8 @@ goodhart train --resume --out DIR
   --iterations   PPO iterations (default 500, the paper's)
   --config       JSON file with run settings, e.g. {"ppo": {"model": {"hidden": [64, 64]}}, "envConfig": {"level": 4}}
   --out          run directory (default runs/<env>-<reward>-seed<S>)
+  --env-workers  worker threads that step the environment copies (ppo.numEnvWorkers; default 0 = main
+                 thread); the numbers do not change, expensive simulators (pandemic) sample faster
   --resume       continue an interrupted run from its last checkpoint
   --quiet        no progress bar
 
@@ -56,6 +58,7 @@ GAA (Greedy Advantage Aware PPO, discrete actions; see docs/gaa.md):
         iterations: { type: 'string' },
         config: { type: 'string' },
         out: { type: 'string' },
+        'env-workers': { type: 'string' },
         resume: { type: 'boolean' },
         quiet: { type: 'boolean' },
         algo: { type: 'string' },
@@ -84,7 +87,9 @@ GAA (Greedy Advantage Aware PPO, discrete actions; see docs/gaa.md):
       return report(result, dir);
     }
     const fromFile = v['config'] ? readJsonFile(v['config'] as string, '--config') : {};
+    const envWorkers = intOption(v, 'env-workers', { min: 0 });
     const input = mergeRunInputs(fromFile, {
+      ppo: envWorkers === undefined ? undefined : { numEnvWorkers: envWorkers },
       env: stringOption(v, 'env'),
       reward: choiceOption(v, 'reward', REWARD_KINDS),
       seed: intOption(v, 'seed'),
