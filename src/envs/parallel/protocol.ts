@@ -7,7 +7,8 @@
  * done. No message is involved in a step. Rare, variable-sized payloads (environment states for
  * checkpoints, errors) go over the worker's message port.
  */
-import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
+export { receiveWithin } from '../../util/workers.js';
 
 export const enum Command {
   Step = 1,
@@ -70,20 +71,6 @@ export interface CopiesState {
   lenAcc: number[];
 }
 
-/**
- * Takes the next message off a port, waiting up to `timeoutMs` for it: a message posted just
- * before an Atomics hand-off is normally there already, but nothing in Node promises it.
- */
-export function receiveWithin(port: MessagePort, timeoutMs: number, what: string): unknown {
-  const pause = new Int32Array(new SharedArrayBuffer(4));
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const received = receiveMessageOnPort(port);
-    if (received) return received.message;
-    if (Date.now() > deadline) throw new Error(`${what}: no message within ${timeoutMs} ms`);
-    Atomics.wait(pause, 0, 0, 1);
-  }
-}
 
 /** JSON replacer and reviver that keep NaN and ±Infinity (JSON would turn them into null). */
 export function encodeNonFinite(_key: string, value: unknown): unknown {

@@ -13,7 +13,7 @@ import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { makeEnv } from '../registry.js';
 import { flatDim, type Space } from '../spaces.js';
 import type { EpisodeRecord, VectorEnvLike, VectorStep } from '../vector.js';
-import { workerExecArgv } from '../../util/worker-argv.js';
+import { workerExecArgv } from '../../util/workers.js';
 import {
   CMD,
   Command,

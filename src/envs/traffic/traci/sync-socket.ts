@@ -6,7 +6,7 @@
  */
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { WorkerReply, WorkerRequest } from './socket-worker.js';
-import { workerExecArgv } from '../../../util/worker-argv.js';
+import { receiveWithin, workerExecArgv } from '../../../util/workers.js';
 
 export class SyncSocketError extends Error {
   constructor(
@@ -45,10 +45,15 @@ export class SyncSocket {
     this.port.postMessage(request);
     const outcome = Atomics.wait(this.flag, 0, 0, timeoutMs);
     const received = receiveMessageOnPort(this.port);
-    if (!received) {
-      throw new SyncSocketError(outcome === 'timed-out' ? `no reply within ${timeoutMs} ms (${request.op})` : `the socket worker sent no reply (${request.op})`);
+    if (received) return received.message as WorkerReply;
+    if (outcome === 'timed-out') throw new SyncSocketError(`no reply within ${timeoutMs} ms (${request.op})`);
+    // Woken, but the reply is not on the port yet (seen once with two runs in parallel on a busy
+    // machine): give it a moment rather than failing the run.
+    try {
+      return receiveWithin(this.port, 5_000, request.op) as WorkerReply;
+    } catch {
+      throw new SyncSocketError(`the socket worker sent no reply (${request.op})`);
     }
-    return received.message as WorkerReply;
   }
 
   /** A TCP port on 127.0.0.1 that was free a moment ago. */
