@@ -359,6 +359,75 @@ napi_value ActorCriticForward(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+// mlpGrads(heap, layout, features, rows, lossGrad): one MLP's gradients for the rows `rows` of
+// `features` [size × in]. layout: Float64Array [act, alpha, n, (wOff, bOff, gwOff, gbOff, in, out) × n]
+// (hidden layers use `act`, the last is linear). lossGrad(outputs: Float32Array [rows × out]) must
+// return d loss / d outputs as a Float32Array of the same length.
+napi_value MlpGrads(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  if (!a.need(5) || !a.buffer(0)) return nullptr;
+  size_t ll = 0, nf = 0, rl = 0;
+  const double* layout = a.f64(1, &ll);
+  const float* features = a.f32(2, &nf);
+  const int32_t* rows = a.i32(3, &rl);
+  if (a.failed) return nullptr;
+  napi_valuetype fn_type;
+  if (napi_typeof(env, a.argv[4], &fn_type) != napi_ok || fn_type != napi_function) return a.fail("native: mlpGrads needs a loss-gradient function"), nullptr;
+  if (ll < 3 || layout[0] < 0 || layout[0] > 6) return a.fail("native: bad mlp layout"), nullptr;
+  const int n = (int)layout[2];
+  if (n < 1 || ll != 3 + 6 * (size_t)n) return a.fail("native: bad mlp layout"), nullptr;
+  std::vector<gh::PpoLayer> layers;
+  for (int l = 0; l < n; l++) {
+    const double* e = layout + 3 + 6 * l;
+    const int in = (int)e[4], out = (int)e[5];
+    if (in <= 0 || out <= 0 || (l > 0 && in != layers.back().out)) return a.fail("native: mlp layers do not chain"), nullptr;
+    layers.push_back(gh::PpoLayer{a.region((int64_t)e[0], (int64_t)in * out), a.region((int64_t)e[1], out), a.region((int64_t)e[2], (int64_t)in * out),
+                                  a.region((int64_t)e[3], out), in, out});
+    if (a.failed) return nullptr;
+  }
+  const int in = layers[0].in, out = layers.back().out;
+  if (nf % in != 0) return a.fail("native: mlp features are not whole rows"), nullptr;
+  const size_t size = nf / in;
+  if (rl == 0) return a.fail("native: empty mlp minibatch"), nullptr;
+  std::vector<float> x(rl * in);
+  for (size_t r = 0; r < rl; r++) {
+    if (rows[r] < 0 || (size_t)rows[r] >= size) return a.fail("native: mlp minibatch row outside the features"), nullptr;
+    std::memcpy(x.data() + r * in, features + (size_t)rows[r] * in, sizeof(float) * in);
+  }
+  bool js_failed = false;
+  std::vector<float> dy;
+  gh::mlp_grads(layers, (int)layout[0], (float)layout[1], x.data(), (int)rl, [&](const float* outputs) -> const float* {
+    const size_t count = rl * out;
+    napi_value ab, arr, result, global;
+    void* data = nullptr;
+    if (napi_create_arraybuffer(env, count * 4, &data, &ab) != napi_ok || napi_create_typedarray(env, napi_float32_array, count, ab, 0, &arr) != napi_ok) {
+      js_failed = true;
+      return nullptr;
+    }
+    std::memcpy(data, outputs, count * 4);
+    napi_get_global(env, &global);
+    if (napi_call_function(env, global, a.argv[4], 1, &arr, &result) != napi_ok) {
+      js_failed = true;  // the exception stays pending and reaches the caller
+      return nullptr;
+    }
+    bool is_ta = false;
+    napi_typedarray_type type;
+    size_t len = 0;
+    void* g = nullptr;
+    if (napi_is_typedarray(env, result, &is_ta) != napi_ok || !is_ta ||
+        napi_get_typedarray_info(env, result, &type, &len, &g, nullptr, nullptr) != napi_ok || type != napi_float32_array || len != count) {
+      a.fail("native: the loss gradient must be a Float32Array as long as the outputs");
+      js_failed = true;
+      return nullptr;
+    }
+    const float* gf = static_cast<const float*>(g);
+    dy.assign(gf, gf + count);
+    return dy.data();
+  });
+  if (js_failed) return nullptr;
+  return undefined(env);
+}
+
 }  // namespace
 
 NAPI_MODULE_INIT() {
@@ -373,6 +442,7 @@ NAPI_MODULE_INIT() {
       {"scale", nullptr, Scale, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"ppoCategoricalGrads", nullptr, PpoCategoricalGrads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"actorCriticForward", nullptr, ActorCriticForward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"mlpGrads", nullptr, MlpGrads, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;

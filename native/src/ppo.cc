@@ -125,6 +125,15 @@ Buffers& thread_buffers() {
 
 }  // namespace
 
+void mlp_grads(const std::vector<PpoLayer>& layers, int act, float alpha, const float* x, int rows,
+               const std::function<const float*(const float* outputs)>& loss_grad) {
+  Buffers& B = thread_buffers();
+  if (B.value_out.size() < layers.size()) B.value_out.resize(layers.size());
+  forward(layers, x, rows, act, alpha, B.value_out);
+  const float* dy = loss_grad(B.value_out[layers.size() - 1].data());
+  if (dy) backward(layers, layers.size(), x, B.value_out, dy, rows, act, alpha, B.dv_a, B.dv_b);
+}
+
 void actor_critic_forward(const PpoNet& net, const float* obs, int rows, int obs_dim, float* outputs, float* values) {
   Buffers& B = thread_buffers();
   run_forward(net, obs, rows, B);

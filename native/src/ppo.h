@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 namespace gh {
@@ -52,6 +53,12 @@ struct PpoStats {
 
 // Forward pass, loss statistics and the gradient of every parameter for the rows `rows`.
 PpoStats ppo_categorical_grads(const PpoNet& net, const PpoBatch& batch, const int32_t* rows, int count, const PpoCoefficients& c);
+
+// One MLP (hidden layers `act`, last layer linear) on rows [rows × layers[0].in]: forward, then
+// `loss_grad(outputs)` returns d loss / d outputs ([rows × last out], or null to stop), then every
+// layer's gradient is written to its gw/gb.
+void mlp_grads(const std::vector<PpoLayer>& layers, int act, float alpha, const float* x, int rows,
+               const std::function<const float*(const float* outputs)>& loss_grad);
 
 // The policy outputs [rows × outputs] and values [rows] for observations [rows × obs_dim], with
 // the same products as the dense kernel (so the same numbers as the TensorFlow.js forward pass).

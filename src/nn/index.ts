@@ -12,3 +12,4 @@ export { saveModel, loadModel, saveTensors, loadTensors } from './serialize.js';
 export { layerNorm, gelu, splitQkv } from './transformer-kernels.js';
 export { conv2dSame, extractPatches, type BoardShape } from './conv.js';
 export { FusedCategoricalPpo, NativeActorCriticForward, setFusedPpoEnabled, fusedPpoEnabled, type FusedPpoNetwork, type FusedPpoBatch, type FusedPpoCoefficients, type FusedPpoStats } from './fused-ppo.js';
+export { FusedMlpGrads, type FusedMlp } from './fused-mlp.js';

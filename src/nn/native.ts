@@ -58,6 +58,8 @@ export interface NativeAddon {
   ): void;
   /** An MLP actor-critic's outputs and values for plain float32 observations (same layout as ppoCategoricalGrads). */
   actorCriticForward(heap: ArrayBuffer, layout: Float64Array, obs: Float32Array, outputs: Float32Array, values: Float32Array): void;
+  /** One MLP's gradients, with the loss head in JavaScript (nn/fused-mlp.ts). */
+  mlpGrads(heap: ArrayBuffer, layout: Float64Array, features: Float32Array, rows: Int32Array, lossGrad: (outputs: Float32Array) => Float32Array): void;
 }
 
 /** Activation codes shared with native/src/kernels.h. */

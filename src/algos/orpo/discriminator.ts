@@ -4,7 +4,7 @@
  * policy on the current policy's samples (labelled 1) against a base policy's, with shuffled
  * minibatches (the published code's loader is suspected of not shuffling; we shuffle).
  */
-import { tf, ParamSet, Adam, dense, initWeight, initBias, clipByGlobalNorm, valueAndGrads, type Tensor, type Tensor1D, type Tensor2D } from '../../nn/index.js';
+import { tf, ParamSet, Adam, FusedMlpGrads, dense, initWeight, initBias, clipByGlobalNorm, valueAndGrads, type Tensor, type Tensor1D, type Tensor2D } from '../../nn/index.js';
 import type { Rng } from '../../util/rng.js';
 import type { Space } from '../../envs/spaces.js';
 import type { DiscriminatorLoss } from './divergences.js';
@@ -88,6 +88,12 @@ export class Discriminator {
 
   /** The loss on one minibatch: means over its current and base rows (a missing side contributes 0). */
   loss(x: Tensor2D, isBase: Float32Array): Tensor {
+    const { d, pre } = this.forwardWithPre(x);
+    return this.headLoss(d, isBase, pre);
+  }
+
+  /** The loss from the scores d; `pre` (the hidden pre-activations) only for the gradient penalty. */
+  private headLoss(d: Tensor1D, isBase: Float32Array, pre?: Tensor2D[]): Tensor {
     const n = isBase.length;
     let nBase = 0;
     for (const v of isBase) nBase += v;
@@ -98,7 +104,6 @@ export class Discriminator {
       if (isBase[i]) wBase[i] = 1 / nBase;
       else wCur[i] = 1 / nCur;
     }
-    const { d, pre } = this.forwardWithPre(x);
     const wc = tf.tensor1d(wCur);
     const wb = tf.tensor1d(wBase);
     let termCur: Tensor;
@@ -120,11 +125,45 @@ export class Discriminator {
         break;
     }
     let total: Tensor = tf.add(tf.sum(tf.mul(termCur, wc)), tf.sum(tf.mul(termBase, wb)));
-    if (this.config.family === 'wasserstein' && this.config.gradPenaltyWeight !== null) {
+    if (this.usesGradPenalty()) {
+      if (!pre) throw new Error('discriminator: the gradient penalty needs the hidden pre-activations');
       const norms = this.inputGradNorm(pre, n);
-      total = tf.add(total, tf.mul(tf.mean(tf.square(tf.sub(norms, 1))), this.config.gradPenaltyWeight));
+      total = tf.add(total, tf.mul(tf.mean(tf.square(tf.sub(norms, 1))), this.config.gradPenaltyWeight!));
     }
     return total;
+  }
+
+  private usesGradPenalty(): boolean {
+    return this.config.family === 'wasserstein' && this.config.gradPenaltyWeight !== null;
+  }
+
+  /**
+   * The native step (nn/fused-mlp.ts), created once: the MLP in one native call and only the loss
+   * head in TensorFlow.js ops, with the same numbers. Not with the gradient penalty, which
+   * differentiates through the input gradient.
+   */
+  private fusedStep(): FusedMlpGrads | null {
+    if (this.fused === undefined) {
+      this.fused = this.usesGradPenalty()
+        ? null
+        : FusedMlpGrads.create({ activation: 'leaky_relu', leakySlope: LEAKY_SLOPE, layers: this.weights.map((_, i) => ({ weight: `disc.${i}.weight`, bias: `disc.${i}.bias` })) }, this.params);
+    }
+    return this.fused;
+  }
+
+  private fused: FusedMlpGrads | null | undefined;
+
+  /** One minibatch's loss, with its gradients left in the fused step's buffers. */
+  private fusedMinibatch(fused: FusedMlpGrads, features: Float32Array, rows: Int32Array, isBase: Float32Array): number {
+    let loss = NaN;
+    fused.step(features, rows, (scores) =>
+      tf.tidy(() => {
+        const { value, grad } = tf.valueAndGrad((d: Tensor1D) => this.headLoss(d, isBase) as tf.Scalar)(tf.tensor1d(scores));
+        loss = value.dataSync()[0]!;
+        return grad.dataSync() as Float32Array;
+      }),
+    );
+    return loss;
   }
 
   /**
@@ -134,6 +173,8 @@ export class Discriminator {
   train(features: Float32Array, numCurrent: number, numBase: number, epochs: number, minibatch: number, rng: Rng): number {
     const n = numCurrent + numBase;
     const dim = this.config.inputDim;
+    const fused = this.fusedStep();
+    if (fused) return this.trainFused(fused, features.subarray(0, n * dim), numCurrent, epochs, minibatch, rng);
     const all = tf.tensor2d(features.subarray(0, n * dim), [n, dim]);
     const labels = new Float32Array(n);
     labels.fill(1, numCurrent);
@@ -169,6 +210,29 @@ export class Discriminator {
     return sum / Math.max(count, 1);
   }
 
+  /** `train` through the fused step: the same minibatches, draws and numbers. */
+  private trainFused(fused: FusedMlpGrads, features: Float32Array, numCurrent: number, epochs: number, minibatch: number, rng: Rng): number {
+    const n = features.length / this.config.inputDim;
+    const mbSize = Math.min(minibatch, n);
+    const numMb = Math.max(1, Math.floor(n / mbSize));
+    let sum = 0;
+    let count = 0;
+    for (let e = 0; e < epochs; e++) {
+      const perm = rng.permutation(n);
+      for (let m = 0; m < numMb; m++) {
+        const rows = perm.subarray(m * mbSize, (m + 1) * mbSize);
+        const isBase = new Float32Array(rows.length);
+        for (let i = 0; i < rows.length; i++) isBase[i] = rows[i]! >= numCurrent ? 1 : 0;
+        const loss = this.fusedMinibatch(fused, features, rows, isBase);
+        if (!Number.isFinite(loss)) throw new Error(`discriminator loss became ${loss}`);
+        this.optimizer.applyClipped(fused.grads, this.config.gradClip, { keepGrads: true });
+        sum += loss;
+        count += 1;
+      }
+    }
+    return sum / Math.max(count, 1);
+  }
+
   /** WGAN weight clipping: every parameter into [−c, c]. */
   clampWeights(c: number): void {
     tf.tidy(() => {
@@ -177,6 +241,7 @@ export class Discriminator {
   }
 
   dispose(): void {
+    this.fused?.dispose();
     this.optimizer.dispose();
     this.params.dispose();
   }
