@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
@@ -103,7 +104,11 @@ double row_flops(const std::vector<PpoLayer>& layers) {
 bool run_forward(const PpoNet& net, const float* x, int rows, Buffers& B) {
   if (B.policy_out.size() < net.policy.size()) B.policy_out.resize(net.policy.size());
   if (B.value_out.size() < net.value.size()) B.value_out.resize(net.value.size());
-  const bool split = !net.shared && pool_threads() > 1 && rows * std::min(row_flops(net.policy), row_flops(net.value)) >= parallel_min_flops();
+  static const bool allow_split = [] {
+    const char* env = std::getenv("GOODHART_NATIVE_NET_SPLIT");
+    return !(env && env[0] == '0');
+  }();
+  const bool split = allow_split && !net.shared && pool_threads() > 1 && rows * std::min(row_flops(net.policy), row_flops(net.value)) >= parallel_min_flops();
   if (split) {
     pool_for(2, [&](int part) {
       if (part == 0) forward(net.policy, x, rows, net.act, net.alpha, B.policy_out);

@@ -21,6 +21,8 @@
  *   GOODHART_NATIVE_ADDON=path    load another build of the addon (to try one before installing it)
  *   GOODHART_NATIVE_PAR_FLOPS=f   products below f flops stay on one thread (default 4e6)
  *   GOODHART_NATIVE_SPIN_US=us    how long idle workers spin before sleeping (default 100)
+ *   GOODHART_NATIVE_NET_SPLIT=0   in the fused PPO step, split each product over the threads instead of
+ *                                 running the policy and value networks on a thread each (same results)
  *   GOODHART_FUSED_PPO=0          build PPO's loss from TensorFlow.js ops instead of the fused native
  *                                 step of nn/fused-ppo.ts (same numbers, bit for bit; for comparisons)
  */
