@@ -13,6 +13,7 @@ import { WorkerVectorEnv } from '../../src/envs/parallel/worker-vector-env.js';
 import { PPO } from '../../src/algos/ppo/trainer.js';
 import { resolvePpoConfig } from '../../src/algos/ppo/config.js';
 import { Rng } from '../../src/util/rng.js';
+import { sumoAvailable } from '../../src/envs/traffic/sumo-process.js';
 
 before(async () => {
   await initBackend();
@@ -104,4 +105,17 @@ test('PPO with its copies in two worker threads trains to the same weights as in
   assert.deepEqual(b.weights, a.weights);
   assert.deepEqual(b.env, a.env);
   assert.deepEqual(b.evaluation, a.evaluation, 'evaluation episodes');
+});
+
+test('traffic (SUMO through TraCI) also runs in worker threads, with the same rewards', { skip: !sumoAvailable() && 'SUMO is not installed' }, () => {
+  const num = 2;
+  const ref = new VectorEnv(() => makeEnv('traffic'), num);
+  const par = new WorkerVectorEnv({ env: 'traffic', num, workers: 2 });
+  try {
+    assert.deepEqual(par.reset(3), ref.reset(3));
+    stepBoth(ref, par, 40, new Rng(2), 'traffic');
+  } finally {
+    ref.close();
+    par.close();
+  }
 });
