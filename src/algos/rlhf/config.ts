@@ -72,6 +72,9 @@ export const rlhfPpoSchema = z.strictObject({
   logFullKl: z.boolean().default(false),
 });
 
+/** What a caller may give (every field optional; gaa as a plain object of GAA settings). */
+export type RlhfPpoConfigInput = z.input<typeof rlhfPpoSchema>;
+
 export type RlhfPpoConfig = Omit<z.output<typeof rlhfPpoSchema>, 'gaa'> & {
   /** Resolved GAA settings when algo is gaa, else null. */
   gaa: GaaConfig | null;
