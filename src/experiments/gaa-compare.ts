@@ -145,6 +145,8 @@ export interface ArmCurves {
   trueReturn: number[];
   proxyReturn: number[];
   foundFraction: number[];
+  /** cos(∇J, ∇J_greedy), where the task logs it (the language-model tasks). */
+  cos?: number[];
 }
 
 export interface GaaCompareResult {
@@ -258,6 +260,7 @@ export function armCurves(task: HoneypotTask, runs: Record<string, unknown>[][])
     trueReturn: meanOf('trueReturnMean'),
     proxyReturn: meanOf('proxyReturnMean'),
     foundFraction,
+    cos: meanOf('gaaCos'),
   };
 }
 
@@ -330,6 +333,9 @@ export function formatGaaReport(r: GaaCompareResult, task: HoneypotTask): string
     '|' + cw.map((w) => '-'.repeat(w + 2)).join('|') + '|',
     ...coeffRows.map(cline),
     '',
+    ...(ARM_IDS.some((arm) => r.curves[arm].cos?.some(Number.isFinite))
+      ? [`cos(grad J, grad J_greedy), mean over runs of the first 5 / last 5 iterations: ${ARM_IDS.map((arm) => `${ARM_LABEL[arm]} ${fmt(window(r.curves[arm].cos ?? [], 'first'))} / ${fmt(window(r.curves[arm].cos ?? [], 'last'))}`).join('; ')}.`, '']
+      : []),
     `Found the honeypot: ${task.honeypotRule}.`,
     `Wall time: ${formatDuration(r.wallSeconds)}.`,
   ].join('\n');
@@ -359,6 +365,16 @@ export function compareCharts(r: GaaCompareResult): Record<string, ChartSpec> {
       yLabel: 'coefficient',
       series: [...series('a', ' a'), ...dashed(series('b', ' b'))],
     },
+    ...(ARM_IDS.some((arm) => r.curves[arm].cos?.some(Number.isFinite))
+      ? {
+          'gradient-cosine': {
+            title: `${r.task}: cos(grad J, grad J_greedy), mean over minibatches and runs`,
+            xLabel: 'iteration',
+            yLabel: 'cosine',
+            series: series('cos'),
+          },
+        }
+      : {}),
     'eta-sigma': {
       title: `${r.task}: eta (greedy prob.) and sigma (adv. gap in stds)`,
       xLabel: 'iteration',

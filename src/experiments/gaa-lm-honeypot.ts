@@ -34,7 +34,7 @@ export const SHARPNESS_EVERY = 20;
 
 /**
  * The tiny lab: list and describe tasks only (800 training prompts), a 2-layer width-48 model
- * (about 70k parameters), 8 SFT epochs. Chosen so that SFT takes well under a minute on one core
+ * (93,504 parameters), 8 SFT epochs. Chosen so that SFT takes well under a minute on one core
  * and the policy keeps some entropy (P(greedy) ≈ 0.9 per token), which PPO needs to explore.
  */
 export const LM_HONEYPOT_LAB: LabSpec = {
