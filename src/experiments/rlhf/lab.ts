@@ -479,12 +479,14 @@ export function evaluatePolicy(lab: Lab, policy: GptNeoX, tokenizer: LmTokenizer
 export async function runEvalStage(opts: { run: string; checkpoint?: number; out?: string; prompts?: number; seed?: number }): Promise<{ proxy: MeanSe; gold: MeanSe; file: string }> {
   await initBackend();
   const run = new RunDir(opts.run);
-  const cfg = JSON.parse(readFileSync(run.configPath, 'utf8')) as { sft: string; rm: string; ensemble: EnsembleRule; members: number };
+  const cfg = JSON.parse(readFileSync(run.configPath, 'utf8')) as { sft: string; rm: string | null; ensemble: EnsembleRule; members: number };
+  if (!cfg.rm) throw new Error(`${opts.run} was trained on a honeypot reward, not a reward model: its evaluation is in summary.json and samples.json`);
+  const rm = cfg.rm;
   const iteration = opts.checkpoint ?? run.latestCheckpoint();
   if (iteration === null) throw new Error(`${opts.run}: no checkpoint to evaluate`);
   const lab = openLab(readLabSpec(cfg.sft));
   const ck = loadRunPolicy(opts.run, iteration);
-  const members = loadEnsemble(cfg.rm).slice(0, cfg.members);
+  const members = loadEnsemble(rm).slice(0, cfg.members);
   try {
     const e = evaluatePolicy(lab, ck.model, ck.tokenizer!, members, cfg.ensemble, lab.suite.eval.slice(0, opts.prompts ?? lab.suite.eval.length), opts.seed ?? 0);
     const file = opts.out ?? join(opts.run, `eval-${iteration}.json`);
