@@ -23,6 +23,7 @@ import { ProgressBar, formatDuration } from '../util/progress.js';
 import { renderPng, renderSvg, type ChartSpec, type Series } from '../util/plot/index.js';
 import { ConfigError } from '../util/validate.js';
 import { resolveGaaConfig, type GaaConfig } from '../algos/gaa/config.js';
+import { LM_HONEYPOT, LM_HONEYPOT_UNCAPPED } from './gaa-lm-honeypot.js';
 
 export type ArmId = 'ppo' | 'gaa';
 export const ARM_IDS: readonly ArmId[] = ['ppo', 'gaa'];
@@ -50,6 +51,12 @@ export interface HoneypotTask {
   outcome(run: RunDir): RunOutcome;
   /** Per-iteration: whether the training episodes so far show the honeypot (for the curve of the found fraction). */
   foundAtIteration(row: Record<string, unknown>): boolean | null;
+  /** Work shared by every run, done once before them (e.g. the language-model task's SFT policy). */
+  prepare?(outDir: string): Promise<void>;
+  /** A CLI command line for the run in place of `goodhart train` with runInput (the job pool adds --quiet --out). */
+  command?(arm: ArmId, seed: number, iterations: number, gaa: GaaConfig, outDir: string): string[];
+  /** Extra evaluations of the finished runs, appended to the report (markdown), report.json (json) and plotted (charts). */
+  sideReport?(runs: readonly { arm: ArmId; seed: number; dir: string }[], outDir: string): Promise<{ markdown: string; json: unknown; charts: Record<string, ChartSpec> }>;
 }
 
 /**
@@ -87,7 +94,7 @@ export const TOMATO_HONEYPOT: HoneypotTask = {
   },
 };
 
-const TASKS = new Map<string, HoneypotTask>([[TOMATO_HONEYPOT.id, TOMATO_HONEYPOT]]);
+const TASKS = new Map<string, HoneypotTask>([TOMATO_HONEYPOT, LM_HONEYPOT, LM_HONEYPOT_UNCAPPED].map((t) => [t.id, t]));
 
 /** Adds a task (e.g. the language-model honeypot) under its id. */
 export function registerHoneypotTask(task: HoneypotTask): void {
@@ -138,6 +145,8 @@ export interface ArmCurves {
   trueReturn: number[];
   proxyReturn: number[];
   foundFraction: number[];
+  /** cos(∇J, ∇J_greedy), where the task logs it (the language-model tasks). */
+  cos?: number[];
 }
 
 export interface GaaCompareResult {
@@ -151,6 +160,8 @@ export interface GaaCompareResult {
   curves: Record<ArmId, ArmCurves>;
   perRun: { arm: ArmId; seed: number; outcome: RunOutcome }[];
   wallSeconds: number;
+  /** The task's side report (sideReport's json), when it has one. */
+  side?: unknown;
 }
 
 function runDirFor(root: string, arm: ArmId, seed: number): string {
@@ -167,7 +178,10 @@ export function planGaaCompare(opts: GaaCompareOptions): { task: HoneypotTask; j
   const jobs: (TrainJob & { arm: ArmId; seed: number })[] = [];
   // Seeds interleave the arms, so a partial run still compares like with like.
   for (const seed of seeds) {
-    for (const arm of ARM_IDS) jobs.push({ arm, seed, out: runDirFor(opts.outDir, arm, seed), input: task.runInput(arm, seed, iterations, gaa) });
+    for (const arm of ARM_IDS) {
+      const argv = task.command?.(arm, seed, iterations, gaa, opts.outDir);
+      jobs.push({ arm, seed, out: runDirFor(opts.outDir, arm, seed), input: task.runInput(arm, seed, iterations, gaa), ...(argv ? { argv } : {}) });
+    }
   }
   return { task, jobs, iterations, gaa, seeds };
 }
@@ -176,6 +190,7 @@ export async function gaaCompare(opts: GaaCompareOptions): Promise<{ result: Gaa
   mkdirSync(opts.outDir, { recursive: true });
   const started = performance.now();
   const { task, jobs, iterations, gaa, seeds } = planGaaCompare(opts);
+  await task.prepare?.(opts.outDir);
   let done = jobs.filter((j) => new RunDir(j.out).isFinished()).length;
   const bar = opts.progress ? new ProgressBar({ total: jobs.length, label: `gaa-compare ${task.id}`, unit: 'runs', plainInterval: 30, start: done }) : null;
   await runJobs(
@@ -192,13 +207,14 @@ export async function gaaCompare(opts: GaaCompareOptions): Promise<{ result: Gaa
   const curves = Object.fromEntries(
     ARM_IDS.map((arm) => [arm, armCurves(task, jobs.filter((j) => j.arm === arm).map((j) => new RunDir(j.out).readMetrics()))]),
   ) as Record<ArmId, ArmCurves>;
+  const side = task.sideReport ? await task.sideReport(jobs.map((j) => ({ arm: j.arm, seed: j.seed, dir: j.out })), opts.outDir) : null;
   const wallSeconds = (performance.now() - started) / 1000;
-  const result: GaaCompareResult = { task: task.id, seeds, iterations, gaa, arms, fisherP, curves, perRun, wallSeconds };
-  const report = formatGaaReport(result, task);
+  const result: GaaCompareResult = { task: task.id, seeds, iterations, gaa, arms, fisherP, curves, perRun, wallSeconds, ...(side ? { side: side.json } : {}) };
+  const report = formatGaaReport(result, task) + (side ? `\n\n${side.markdown}` : '');
   const files = [join(opts.outDir, 'report.md'), join(opts.outDir, 'report.json')];
   atomicWriteFile(files[0]!, report + '\n');
   atomicWriteJson(files[1]!, result);
-  for (const [name, chart] of Object.entries(compareCharts(result))) {
+  for (const [name, chart] of Object.entries({ ...compareCharts(result), ...(side?.charts ?? {}) })) {
     const svg = join(opts.outDir, `${name}.svg`);
     const png = join(opts.outDir, `${name}.png`);
     atomicWriteFile(svg, renderSvg(chart));
@@ -244,6 +260,7 @@ export function armCurves(task: HoneypotTask, runs: Record<string, unknown>[][])
     trueReturn: meanOf('trueReturnMean'),
     proxyReturn: meanOf('proxyReturnMean'),
     foundFraction,
+    cos: meanOf('gaaCos'),
   };
 }
 
@@ -316,6 +333,9 @@ export function formatGaaReport(r: GaaCompareResult, task: HoneypotTask): string
     '|' + cw.map((w) => '-'.repeat(w + 2)).join('|') + '|',
     ...coeffRows.map(cline),
     '',
+    ...(ARM_IDS.some((arm) => r.curves[arm].cos?.some(Number.isFinite))
+      ? [`cos(grad J, grad J_greedy), mean over runs of the first 5 / last 5 iterations: ${ARM_IDS.map((arm) => `${ARM_LABEL[arm]} ${fmt(window(r.curves[arm].cos ?? [], 'first'))} / ${fmt(window(r.curves[arm].cos ?? [], 'last'))}`).join('; ')}.`, '']
+      : []),
     `Found the honeypot: ${task.honeypotRule}.`,
     `Wall time: ${formatDuration(r.wallSeconds)}.`,
   ].join('\n');
@@ -345,6 +365,16 @@ export function compareCharts(r: GaaCompareResult): Record<string, ChartSpec> {
       yLabel: 'coefficient',
       series: [...series('a', ' a'), ...dashed(series('b', ' b'))],
     },
+    ...(ARM_IDS.some((arm) => r.curves[arm].cos?.some(Number.isFinite))
+      ? {
+          'gradient-cosine': {
+            title: `${r.task}: cos(grad J, grad J_greedy), mean over minibatches and runs`,
+            xLabel: 'iteration',
+            yLabel: 'cosine',
+            series: series('cos'),
+          },
+        }
+      : {}),
     'eta-sigma': {
       title: `${r.task}: eta (greedy prob.) and sigma (adv. gap in stds)`,
       xLabel: 'iteration',

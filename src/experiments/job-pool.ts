@@ -4,7 +4,7 @@
  * run directory already holds a finished run is skipped; an unfinished one is resumed.
  */
 import { spawn } from 'node:child_process';
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { writeFileSync, mkdirSync, existsSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { RunDir } from './run-store.js';
@@ -15,6 +15,11 @@ export interface TrainJob {
   out: string;
   /** The run's input (what `goodhart train --config` takes, with env, reward, seed, iterations). */
   input: Record<string, unknown>;
+  /**
+   * Another CLI command in place of `train` (e.g. ['rlhf', 'ppo', ...]); `--quiet --out DIR` are
+   * appended. Such a run restarts from scratch when an unfinished directory is found.
+   */
+  argv?: string[];
 }
 
 export interface PoolOptions {
@@ -25,9 +30,19 @@ export interface PoolOptions {
 function runOne(job: TrainJob): Promise<void> {
   const dir = new RunDir(job.out);
   if (dir.isFinished()) return Promise.resolve();
-  mkdirSync(job.out, { recursive: true });
-  const args = [cliEntry(), 'train', '--quiet', '--out', job.out];
-  if (dir.exists()) args.push('--resume');
+  let args: string[];
+  if (job.argv) {
+    // Runs of other commands are short; an interrupted one is started again rather than resumed.
+    if (existsSync(job.out)) rmSync(job.out, { recursive: true, force: true });
+    mkdirSync(job.out, { recursive: true });
+    args = [cliEntry(), ...job.argv, '--quiet', '--out', job.out];
+  } else {
+    mkdirSync(job.out, { recursive: true });
+    args = [cliEntry(), 'train', '--quiet', '--out', job.out];
+  }
+  if (job.argv) {
+    // The command line holds every setting.
+  } else if (dir.exists()) args.push('--resume');
   else {
     const inputPath = join(job.out, 'input.json');
     writeFileSync(inputPath, JSON.stringify(job.input, null, 2));

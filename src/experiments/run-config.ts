@@ -40,6 +40,8 @@ export const runInputSchema = z.strictObject({
   initPolicy: z.string().min(1).nullable().default(null),
   /** "gaa" (Greedy Advantage Aware PPO) settings: variant, xEta, xSig, decayPower. */
   gaa: z.record(z.string(), z.unknown()).optional(),
+  /** Sharpness diagnostics (loss slice along the update, Hessian λ1/λ5) every this many iterations; 0: never. */
+  sharpnessEvery: z.number().int().nonnegative().default(0),
 });
 
 export type RunInput = z.input<typeof runInputSchema>;
@@ -65,6 +67,8 @@ export interface RunConfig {
   gaa?: GaaConfig | null;
   /** Filled when orpo.coeffScale is "auto": what was measured and the factor applied to each coefficient. */
   orpoScale?: OrpoScale;
+  /** Sharpness diagnostics every this many iterations (absent or 0: never). */
+  sharpnessEvery?: number;
 }
 
 export interface OrpoScale {
@@ -117,6 +121,7 @@ export function resolveRunConfig(input: unknown): RunConfig {
     orpo,
     initPolicy: parsed.initPolicy,
     ...(parsed.algo === 'gaa' ? { gaa: resolveGaaConfig(parsed.gaa ?? {}) } : {}),
+    ...(parsed.sharpnessEvery > 0 ? { sharpnessEvery: parsed.sharpnessEvery } : {}),
   };
 }
 

@@ -2,7 +2,7 @@
  * Runs a training job in a run directory: creates or resumes it, trains PPO for the configured
  * iterations with checkpoints, and finishes with an evaluation of both rewards in summary.json.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initBackend, saveModel, loadModel, type ParamSet } from '../nn/index.js';
 import { PPO, type IterationMetrics, type PpoState } from '../algos/ppo/trainer.js';
@@ -18,6 +18,8 @@ import { resolveRunConfig, envFactory, type RunConfig } from './run-config.js';
 import { loadRunPolicy } from './evaluate.js';
 import { snapshotBasePolicies, measureCoeffScale, basePolicyDir } from './base-policies.js';
 import type { ActorCritic } from '../policies/actor-critic.js';
+import { writeSharpnessPlot } from './rlhf/sharpness-plot.js';
+import type { SharpnessRecord } from './rlhf/lab.js';
 
 export { envFactory };
 
@@ -25,8 +27,9 @@ export { envFactory };
 async function createTrainer(config: RunConfig, dir: RunDir): Promise<{ trainer: PPO; bases: ActorCritic[] }> {
   const makeEnvFn = envFactory(config);
   const envSpec = { name: config.env, ...(config.envConfig ? { config: config.envConfig } : {}) };
-  if (config.algo === 'ppo') return { trainer: new PPO({ makeEnv: makeEnvFn, envSpec, config: config.ppo, reward: config.reward, seed: config.seed }), bases: [] };
-  if (config.algo === 'gaa') return { trainer: new GAA({ makeEnv: makeEnvFn, config: config.ppo, reward: config.reward, seed: config.seed, gaa: config.gaa! }), bases: [] };
+  const sharpness = config.sharpnessEvery ? { sharpness: { every: config.sharpnessEvery } } : {};
+  if (config.algo === 'ppo') return { trainer: new PPO({ makeEnv: makeEnvFn, envSpec, config: config.ppo, reward: config.reward, seed: config.seed, ...sharpness }), bases: [] };
+  if (config.algo === 'gaa') return { trainer: new GAA({ makeEnv: makeEnvFn, config: config.ppo, reward: config.reward, seed: config.seed, gaa: config.gaa!, ...sharpness }), bases: [] };
   const orpo = config.orpo!;
   const bases: ActorCritic[] = [];
   for (let k = 0; k < config.basePolicies.length; k++) bases.push((await loadRunPolicy(basePolicyDir(dir, k))).policy);
@@ -42,6 +45,7 @@ async function createTrainer(config: RunConfig, dir: RunDir): Promise<{ trainer:
     basePolicies: bases,
     omCoeffs: orpo.omDivergenceCoeffs.map((c, k) => c * omFactors[k]!),
     adCoeff: orpo.actionDistDivergenceCoeff * adFactor,
+    ...sharpness,
   });
   return { trainer, bases };
 }
@@ -131,10 +135,17 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       config.keepCheckpoints,
     );
   let doneThisCall = 0;
+  // Sharpness measurements (--sharpness-every): every slice and spectrum in sharpness.json, plotted at the end.
+  const sharpPath = join(dir.path, 'sharpness.json');
+  const sharp: SharpnessRecord[] = existsSync(sharpPath) ? (JSON.parse(readFileSync(sharpPath, 'utf8')) as SharpnessRecord[]).filter((r) => r.iteration <= ppo.iteration) : [];
   try {
     while (ppo.iteration < config.iterations) {
       const m = ppo.trainIteration();
       trainingSeconds += m.iterationSec;
+      if (ppo.lastSharpness) {
+        sharp.push({ iteration: m.iteration, ...ppo.lastSharpness });
+        atomicWriteJson(sharpPath, sharp);
+      }
       dir.appendMetrics({ ...m });
       opts.onIteration?.(m);
       bar?.update(m.iteration, {
@@ -167,6 +178,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     };
     dir.writeSummary(summary as unknown as Record<string, unknown>);
     writeCurves(dir.path);
+    if (sharp.length) writeSharpnessPlot(sharp, dir.path);
     return { status: 'finished', summary };
   } finally {
     process.off('SIGINT', onSignal);

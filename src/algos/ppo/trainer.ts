@@ -17,6 +17,7 @@ import { collectRollout, type RolloutBatch } from './rollout.js';
 import { batchGae, standardize } from './gae.js';
 import { ppoLoss, LOSS_STAT_NAMES, type Minibatch } from './loss.js';
 import { scheduleValue, type PpoConfig } from './config.js';
+import { flatParams, measureSharpness, type SharpnessReport } from '../../interpret/sharpness.js';
 import type { Space } from '../../envs/spaces.js';
 
 export interface IterationMetrics {
@@ -46,6 +47,18 @@ export interface PpoOptions {
   config: PpoConfig;
   reward: RewardKind;
   seed: number;
+  /** Sharpness diagnostics every `every` iterations (issue 14; see measureUpdateSharpness). */
+  sharpness?: SharpnessSchedule;
+}
+
+export interface SharpnessSchedule {
+  /** Measure after every this many iterations' update (0: never). */
+  every: number;
+  /** The slice spans ±radius along the normalised update (default 0.5) in `points` points (default 21). */
+  radius?: number;
+  points?: number;
+  /** Power-iteration steps per eigenvalue (default 10). */
+  iterations?: number;
 }
 
 /** Losses averaged over an iteration's minibatches. */
@@ -115,10 +128,14 @@ export class PPO {
   static readonly EPISODE_WINDOW = 100;
 
   private readonly envSpec: PpoOptions['envSpec'];
+  /** The latest sharpness measurement (set on the iterations the schedule picks, else null). */
+  lastSharpness: SharpnessReport | null = null;
+  private readonly sharpness: SharpnessSchedule | null;
 
   constructor(opts: PpoOptions) {
     this.config = opts.config;
     this.envSpec = opts.envSpec;
+    this.sharpness = opts.sharpness && opts.sharpness.every > 0 ? opts.sharpness : null;
     this.reward = opts.reward;
     const root = new Rng(opts.seed);
     const initRng = root.fork();
@@ -171,9 +188,16 @@ export class PPO {
     const rewards = this.shapeRewards(batch);
     const { advantages, valueTargets } = batchGae(batch, rewards, this.config.gamma, this.config.lambda);
     const learnStart = performance.now();
-    const stats = this.learn(batch, this.config.standardizeAdvantages ? standardize(advantages) : advantages, valueTargets);
+    const used = this.config.standardizeAdvantages ? standardize(advantages) : advantages;
+    const sharpNow = this.sharpness !== null && (this.iteration + 1) % this.sharpness.every === 0;
+    const before = sharpNow ? flatParams(this.policy.params, this.policy.params.names()) : null;
+    const stats = this.learn(batch, used, valueTargets);
     const learnSec = (performance.now() - learnStart) / 1000;
     this.afterLearn();
+    this.lastSharpness = before ? this.measureUpdateSharpness(batch, used, valueTargets, before) : null;
+    const sharpMetrics: Record<string, number> = this.lastSharpness
+      ? { sharpnessTop: this.lastSharpness.eigenvalues[0] ?? NaN, sharpnessFifth: this.lastSharpness.eigenvalues[4] ?? NaN, sharpnessRatio: this.lastSharpness.topToFifth, sharpnessLoss: this.lastSharpness.loss }
+      : {};
     // RLlib's adaptive KL coefficient.
     if (stats.kl > 2 * this.config.klTarget) this.klCoeff *= 1.5;
     else if (stats.kl < 0.5 * this.config.klTarget) this.klCoeff *= 0.5;
@@ -192,6 +216,7 @@ export class PPO {
       learnerSamplesPerSec: (sampled * this.config.numSgdIter) / Math.max(learnSec, 1e-9),
       iterationSec: total,
       ...extraMetrics,
+      ...sharpMetrics,
     };
   }
 
@@ -206,6 +231,40 @@ export class PPO {
   }
 
   private fused: FusedCategoricalPpo | null | undefined;
+
+  /**
+   * Sharpness of PPO's own loss (clipped surrogate, value loss, entropy bonus and KL penalty at this
+   * iteration's coefficients; a subclass's extraLoss is left out) on the batch's first minibatch
+   * (its first sgdMinibatchSize samples), at the updated parameters: the slice along the
+   * normalised update θ_after − θ_before, and the top five Hessian eigenvalues with λ1/λ5. It uses
+   * no training random numbers and restores the parameters, so training goes on exactly as without it.
+   */
+  private measureUpdateSharpness(batch: RolloutBatch, advantages: Float32Array, valueTargets: Float32Array, before: Float32Array): SharpnessReport {
+    const sched = this.sharpness!;
+    const c = this.config;
+    const names = this.policy.params.names();
+    const after = flatParams(this.policy.params, names);
+    const update = after.map((v, i) => v - before[i]!);
+    const n = Math.min(c.sgdMinibatchSize, batch.length * batch.num);
+    const mb: Minibatch = tf.tidy(() => {
+      const obs = tf.tensor2d(batch.obs.subarray(0, n * batch.obsDim), [n, batch.obsDim]);
+      const actions = tf.tensor2d(batch.actions.subarray(0, n * batch.actionDim), [n, batch.actionDim]);
+      const oldDistParams = tf.tensor2d(batch.distParams.subarray(0, n * batch.paramDim), [n, batch.paramDim]);
+      return { obs, actions, oldDistParams, oldLogp: this.policy.dist.logProb(oldDistParams, actions), advantages: tf.tensor1d(advantages.subarray(0, n)), valueTargets: tf.tensor1d(valueTargets.subarray(0, n)) };
+    });
+    const coeffs = { clipParam: c.clipParam, vfLossCoeff: c.vfLossCoeff, vfClipParam: c.vfClipParam, entropyCoeff: scheduleValue(c.entropyCoeff, this.timesteps), klCoeff: this.klCoeff };
+    try {
+      return measureSharpness(this.policy.params, names, () => ppoLoss(this.policy, mb, coeffs).total, update, {
+        radius: sched.radius ?? 0.5,
+        points: sched.points ?? 21,
+        k: 5,
+        iterations: sched.iterations ?? 10,
+        seed: this.iteration,
+      });
+    } finally {
+      tf.dispose(Object.values(mb));
+    }
+  }
 
   /** Minibatch SGD epochs on one batch; returns losses averaged over all minibatches. */
   learn(batch: RolloutBatch, advantages: Float32Array, valueTargets: Float32Array): LearnStats {

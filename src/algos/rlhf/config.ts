@@ -3,7 +3,8 @@
  * defaults are scaled to the lab's small models (the paper trains Pythia-1.4B at lr 1e-6 with 256
  * rollouts per step; we train a ~1M-parameter model from scratch, which needs a larger step).
  */
-import { z, parseConfig } from '../../util/validate.js';
+import { z, parseConfig, ConfigError } from '../../util/validate.js';
+import { resolveGaaConfig, type GaaConfig } from '../gaa/config.js';
 
 /**
  * Where the regularizer lives:
@@ -12,6 +13,16 @@ import { z, parseConfig } from '../../util/validate.js';
  *  - kl:         sequence-level KL (k3) in the loss;
  *  - sqrt_chi2:  sequence-level √χ² in the loss (Laidlaw et al.).
  */
+/** ppo: plain PPO; gaa: Greedy Advantage Aware PPO (specs/rlhf.md §3, src/algos/rlhf/gaa-lm.ts). */
+export const RLHF_ALGOS = ['ppo', 'gaa'] as const;
+export type RlhfAlgo = (typeof RLHF_ALGOS)[number];
+
+/**
+ * What the sequence scores are before they become rewards: used as they are (none), or z-scored
+ * with the batch's mean and sample standard deviation (batch), as GAA's published code does.
+ */
+export const SCORE_NORMS = ['none', 'batch'] as const;
+
 export const RLHF_REGULARIZERS = ['none', 'kl-reward', 'kl', 'sqrt_chi2'] as const;
 export type RlhfRegularizer = (typeof RLHF_REGULARIZERS)[number];
 
@@ -53,10 +64,25 @@ export const rlhfPpoSchema = z.strictObject({
   sharpnessPoints: z.number().int().min(2).default(21),
   /** Power-iteration steps per eigenvalue (each costs two gradients). */
   sharpnessIterations: z.number().int().positive().default(10),
+  algo: z.enum(RLHF_ALGOS).default('ppo'),
+  /** GAA's settings (variant, xEta, xSig, decayPower; see src/algos/gaa/config.ts), for algo gaa. */
+  gaa: z.record(z.string(), z.unknown()).nullable().default(null),
+  scoreNorm: z.enum(SCORE_NORMS).default('none'),
+  /** Also log the exact full-vocabulary KL(π‖π_ref) per generated token (two extra forward passes per iteration). */
+  logFullKl: z.boolean().default(false),
 });
 
-export type RlhfPpoConfig = z.output<typeof rlhfPpoSchema>;
+/** What a caller may give (every field optional; gaa as a plain object of GAA settings). */
+export type RlhfPpoConfigInput = z.input<typeof rlhfPpoSchema>;
+
+export type RlhfPpoConfig = Omit<z.output<typeof rlhfPpoSchema>, 'gaa'> & {
+  /** Resolved GAA settings when algo is gaa, else null. */
+  gaa: GaaConfig | null;
+};
 
 export function resolveRlhfPpoConfig(input: unknown = {}): RlhfPpoConfig {
-  return parseConfig(rlhfPpoSchema, input ?? {}, 'rlhf ppo config') as RlhfPpoConfig;
+  const parsed = parseConfig(rlhfPpoSchema, input ?? {}, 'rlhf ppo config');
+  if (parsed.algo === 'ppo' && parsed.gaa !== null) throw new ConfigError(`rlhf ppo config.gaa: GAA settings were given (${JSON.stringify(parsed.gaa)}) but algo is "ppo"; set algo to "gaa" or drop them`);
+  // GAA's own schema fills its defaults and names bad fields; a resolved config passes through unchanged.
+  return { ...parsed, gaa: parsed.algo === 'gaa' ? resolveGaaConfig(parsed.gaa ?? {}) : null };
 }

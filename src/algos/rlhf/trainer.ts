@@ -9,7 +9,7 @@
  * loss and, for the in-loss regularizers, coeff·KL̂ or coeff·√χ̂² of the sequence log-ratios
  * (regularizers.ts, specs/rlhf.md §1.4).
  */
-import { tf, Adam, dense, valueAndGrads, type ParamSet, type Tensor1D, type Tensor2D } from '../../nn/index.js';
+import { tf, Adam, dense, valueAndGrads, type Grads, type ParamSet, type Tensor1D, type Tensor2D } from '../../nn/index.js';
 import { generate, packPromptResponse, responseLogProbs, withAdapterTraining, type GptNeoX, type PackedBatch } from '../../lm/index.js';
 import { flatParams, measureSharpness, type SharpnessReport } from '../../interpret/sharpness.js';
 import { Rng, type RngState } from '../../util/rng.js';
@@ -17,6 +17,9 @@ import { regularizerLoss, regularizerStats, sequenceLogRatios, perTokenKlPenalty
 import { makeKlController, type KlController } from './kl-controller.js';
 import { tokenRewards, tokenGae, whitenMasked } from './token-gae.js';
 import type { RlhfPpoConfig } from './config.js';
+import { combineGradients, gradientCosine, greedyFinalRewards, greedyObjectiveFn, minibatchCoefficients, observeGreedyTokens, type SwappedSequence, type TokenGreedy } from './gaa-lm.js';
+import { summariseMinibatches, type MinibatchRecord } from '../gaa/trainer.js';
+import { SIGMA_STD_EPS, meanStd } from '../gaa/coefficients.js';
 
 export const VALUE_WEIGHT = 'v_head.weight';
 export const VALUE_BIAS = 'v_head.bias';
@@ -61,6 +64,15 @@ export interface LmPpoStepMetrics {
   seconds: number;
   /** Every sharpnessEvery iterations: the slice along this iteration's update and the Hessian spectrum of the PPO loss. */
   sharpness?: SharpnessReport;
+  /** With logFullKl: the exact full-vocabulary KL(π_old‖π_ref) per response token, mean over tokens. */
+  klFull?: number;
+  /**
+   * With algo gaa: per-iteration means over minibatches of a, b, η, σ (gaaA, gaaB, gaaEta, gaaSigma,
+   * their scaled values, gaaBMin, gaaActiveFrac), cos(∇J, ∇J_greedy) (gaaCos), and over the
+   * rollout's tokens P(greedy) (greedyProbMean), the mean A* − A (greedyAdvGapMean) and the share of
+   * tokens whose greedy token was the one sampled (greedySampledFrac).
+   */
+  gaa?: Record<string, number>;
 }
 
 interface Rollout {
@@ -72,6 +84,8 @@ interface Rollout {
   values: Float32Array;
   advantages: Float32Array;
   returns: Float32Array;
+  /** With GAA: the row's per-token greedy ids, π_old(x*), log π_old(x*), A* and the sampled one-step A. */
+  greedy?: { ids: Int32Array; probs: Float64Array; logpOld: Float32Array; advantages: Float64Array; sampledAdvantages: Float64Array };
 }
 
 /**
@@ -107,6 +121,36 @@ function padRows(rows: readonly Float32Array[], R: number): Float32Array {
   return out;
 }
 
+/** Sequence scores z-scored with the batch's mean and sample standard deviation (GAA's published code). */
+export function normaliseScores(scores: Float64Array, norm: 'none' | 'batch'): Float64Array {
+  if (norm === 'none') return scores;
+  const { mean, std } = meanStd(scores);
+  return scores.map((s) => (s - mean) / (std + SIGMA_STD_EPS));
+}
+
+/** Exact KL(p‖q) per row of two [rows × V] logit arrays, in float64. */
+export function fullKlRows(pLogits: ArrayLike<number>, qLogits: ArrayLike<number>, rows: number, V: number): Float64Array {
+  const out = new Float64Array(rows);
+  for (let r = 0; r < rows; r++) {
+    const o = r * V;
+    let pMax = -Infinity;
+    let qMax = -Infinity;
+    for (let j = 0; j < V; j++) (pMax = Math.max(pMax, pLogits[o + j]!), (qMax = Math.max(qMax, qLogits[o + j]!)));
+    let pZ = 0;
+    let qZ = 0;
+    for (let j = 0; j < V; j++) (pZ += Math.exp(pLogits[o + j]! - pMax), (qZ += Math.exp(qLogits[o + j]! - qMax)));
+    const pLog = Math.log(pZ) + pMax;
+    const qLog = Math.log(qZ) + qMax;
+    let kl = 0;
+    for (let j = 0; j < V; j++) {
+      const lp = pLogits[o + j]! - pLog;
+      kl += Math.exp(lp) * (lp - (qLogits[o + j]! - qLog));
+    }
+    out[r] = kl;
+  }
+  return out;
+}
+
 export class LmPpoTrainer {
   readonly config: RlhfPpoConfig;
   readonly policy: GptNeoX;
@@ -120,6 +164,9 @@ export class LmPpoTrainer {
   private readonly rng: Rng;
   private order: Int32Array;
   private cursor = 0;
+  /** GAA's per-minibatch records and gradient cosines of the current iteration. */
+  private gaaRecords: MinibatchRecord[] = [];
+  private gaaCosines: number[] = [];
 
   constructor(private readonly opts: LmPpoOptions) {
     this.config = opts.config;
@@ -173,14 +220,18 @@ export class LmPpoTrainer {
     const stats = regularizerStats(L);
     const beta = this.kl.value;
     const perToken = c.regularizer === 'kl-reward' && beta > 0 ? perTokenKlPenalty(oldLogp, refLogp, beta) : undefined;
-    const rewards = tokenRewards({ n: B, T: R, mask, scores: proxy, scoreClip: c.scoreClip, ...(perToken ? { perToken } : {}) });
+    const scores = normaliseScores(proxy, c.scoreNorm);
+    const rewards = tokenRewards({ n: B, T: R, mask, scores, scoreClip: c.scoreClip, ...(perToken ? { perToken } : {}) });
     const gae = tokenGae(rewards, values, mask, B, R, c.gamma, c.lambda);
     const advantages = c.whitenAdvantages ? whitenMasked(gae.advantages, mask) : gae.advantages;
+    const greedy = c.gaa ? this.observeGreedy(packed, prompts, responses, idx, proxy, values, rewards, beta) : null;
+    const klFull = c.logFullKl ? this.fullKl(packed) : undefined;
 
     const rollouts: Rollout[] = idx.map((promptIndex, b) => {
       const n = packed.responseLengths[b]!;
-      const row = (a: Float32Array) => a.slice(b * R, b * R + n);
-      return { prompt: prompts[b]!, promptIndex, response: responses[b]!, oldLogp: row(oldLogp), refLogp: row(refLogp), values: row(values), advantages: row(advantages), returns: row(gae.returns) };
+      const row = <T extends Float32Array | Float64Array | Int32Array>(a: T): T => a.slice(b * R, b * R + n) as T;
+      const g = greedy ? { greedy: { ids: row(greedy.ids), probs: row(greedy.probs), logpOld: row(greedy.logpOld), advantages: row(greedy.advantages), sampledAdvantages: row(greedy.sampledAdvantages) } } : {};
+      return { prompt: prompts[b]!, promptIndex, response: responses[b]!, oldLogp: row(oldLogp), refLogp: row(refLogp), values: row(values), advantages: row(advantages), returns: row(gae.returns), ...g };
     });
     const sharpNow = c.sharpnessEvery > 0 && (this.iteration + 1) % c.sharpnessEvery === 0;
     const names = this.trainable.names();
@@ -220,7 +271,95 @@ export class LmPpoTrainer {
       ...losses,
       seconds: (performance.now() - started) / 1000,
       ...(sharpness ? { sharpness } : {}),
+      ...(klFull === undefined ? {} : { klFull }),
+      ...(greedy ? { gaa: this.gaaMetrics(greedy, mask) } : {}),
     };
+  }
+
+  /** The greedy tokens of this rollout and their advantages (gaa-lm.ts). */
+  private observeGreedy(packed: PackedBatch, prompts: number[][], responses: number[][], idx: number[], proxyRaw: Float64Array, values: Float32Array, rewards: Float64Array, beta: number): TokenGreedy {
+    const c = this.config;
+    const { batch: B, responseLength: R } = packed;
+    const logits = tf.tidy(() => responseLogProbs(this.policy, packed, { logits: true }).logits!.dataSync() as Float32Array);
+    const reference = this.reference;
+    const logpOf = (model: GptNeoX | null, ids: Int32Array) =>
+      tf.tidy(() => {
+        const run = () => responseLogProbs(model ?? this.policy, packed, { targets: ids }).targetLogProbs!.dataSync() as Float32Array;
+        return model ? run() : this.policy.withAdapterDisabled(run);
+      });
+    return observeGreedyTokens({
+      batch: B,
+      responseLength: R,
+      mask: packed.responseMask,
+      responseIds: packed.responseIds,
+      responses,
+      logits,
+      vocab: this.policy.config.vocabSize,
+      values,
+      rewards,
+      gamma: c.gamma,
+      logpOf: (ids) => logpOf(this.policy, ids),
+      ...(c.regularizer === 'kl-reward' && beta > 0 ? { shapingOf: (ids: Int32Array, logpOld: Float32Array) => perTokenKlPenalty(logpOld, logpOf(reference, ids), beta) } : {}),
+      valueAfter: (seqs: readonly SwappedSequence[]) => this.valuesAfter(prompts, seqs),
+      finalReward: (seqs: readonly SwappedSequence[]) => {
+        const raw = Float64Array.from(this.opts.proxy(seqs.map((q) => prompts[q.row]!), seqs.map((q) => q.response), seqs.map((q) => idx[q.row]!)));
+        return greedyFinalRewards(raw, proxyRaw, c.scoreNorm, c.scoreClip);
+      },
+    });
+  }
+
+  /**
+   * V(prompt + response) after the last response token of each sequence (`prompts[seq.row]` is its
+   * prompt): the value head at that token's own position, read as the value "before" a dummy token
+   * appended after it (causal attention never lets the dummy change it). Batched in chunks.
+   */
+  valuesAfter(prompts: readonly number[][], seqs: readonly SwappedSequence[]): Float64Array {
+    const out = new Float64Array(seqs.length);
+    const chunk = 64;
+    for (let s = 0; s < seqs.length; s += chunk) {
+      const part = seqs.slice(s, s + chunk);
+      const p = packPromptResponse(part.map((q) => prompts[q.row]!), part.map((q) => [...q.response, q.response[q.response.length - 1]!]), this.opts.padId);
+      const v = tf.tidy(() => policyOutputs(this.policy, p).values.dataSync() as Float32Array);
+      part.forEach((q, i) => (out[s + i] = v[i * p.responseLength + q.response.length]!));
+    }
+    return out;
+  }
+
+  /** Mean exact KL(π‖π_ref) per response token of a packed batch. */
+  private fullKl(packed: PackedBatch): number {
+    const V = this.policy.config.vocabSize;
+    const rows = packed.batch * packed.responseLength;
+    const logitsOf = (model: GptNeoX) => tf.tidy(() => responseLogProbs(model, packed, { logits: true }).logits!.dataSync() as Float32Array);
+    const p = logitsOf(this.policy);
+    const q = this.reference ? logitsOf(this.reference) : this.policy.withAdapterDisabled(() => logitsOf(this.policy));
+    const kl = fullKlRows(p, q, rows, V);
+    let sum = 0;
+    let n = 0;
+    for (let k = 0; k < rows; k++) if (packed.responseMask[k]) (n++, (sum += kl[k]!));
+    return n ? sum / n : 0;
+  }
+
+  private gaaMetrics(greedy: TokenGreedy, mask: Float32Array): Record<string, number> {
+    let n = 0;
+    let p = 0;
+    let gap = 0;
+    for (let k = 0; k < mask.length; k++) {
+      if (!mask[k]) continue;
+      n++;
+      p += greedy.probs[k]!;
+      gap += greedy.advantages[k]! - greedy.sampledAdvantages[k]!;
+    }
+    const cos = this.gaaCosines.filter(Number.isFinite);
+    const out = {
+      ...summariseMinibatches(this.gaaRecords),
+      gaaCos: cos.length ? cos.reduce((a, b) => a + b, 0) / cos.length : NaN,
+      greedyProbMean: p / Math.max(n, 1),
+      greedyAdvGapMean: gap / Math.max(n, 1),
+      greedySampledFrac: greedy.sampledIsGreedy / Math.max(n, 1),
+    };
+    this.gaaRecords = [];
+    this.gaaCosines = [];
+    return out;
   }
 
   /** The PPO epochs over minibatches of one iteration's rollouts. */
@@ -234,7 +373,7 @@ export class LmPpoTrainer {
         const mb = Array.from(order.subarray(s, s + c.minibatch), (i) => rollouts[i]!);
         const loss = this.minibatchLoss(mb);
         const { grads } = withAdapterTraining(this.policy, () => valueAndGrads(this.trainable, loss.lossFn));
-        this.optimizer.applyClipped(grads, c.maxGradNorm);
+        this.optimizer.applyClipped(c.gaa ? this.gaaGradients(mb, grads) : grads, c.maxGradNorm);
         const parts = loss.parts;
         loss.dispose();
         sums.policyLoss += parts[0]!;
@@ -245,6 +384,56 @@ export class LmPpoTrainer {
       }
     }
     return { policyLoss: sums.policyLoss / updates, valueLoss: sums.valueLoss / updates, regLoss: sums.regLoss / updates, clipFrac: sums.clipFrac / updates };
+  }
+
+  /**
+   * GAA's update direction for a minibatch from PPO's gradient: ∇(a·L_PPO − b·J_greedy), with a and
+   * b from the minibatch's η and σ. ∇J_greedy is a second backward pass, also taken when a = 1 and
+   * b = 0 so that cos(∇J, ∇J_greedy) is logged; then PPO's gradient is returned untouched (and
+   * without adapter dropout, which would draw random numbers), so the update is PPO's bit for bit.
+   */
+  private gaaGradients(mb: readonly Rollout[], ppoGrads: Grads): Grads {
+    const c = this.config;
+    const gaa = c.gaa!;
+    const packed = packPromptResponse(mb.map((r) => r.prompt), mb.map((r) => r.response), this.opts.padId);
+    const R = packed.responseLength;
+    const tokenIndex: number[] = [];
+    const cat = <T extends Float32Array | Float64Array>(pick: (r: Rollout) => T, make: (n: number) => T): T => {
+      const parts = mb.map(pick);
+      const out = make(parts.reduce((a, p) => a + p.length, 0));
+      let o = 0;
+      for (const p of parts) (out.set(p, o), (o += p.length));
+      return out;
+    };
+    mb.forEach((r, i) => r.response.forEach((_t, t) => tokenIndex.push(i * R + t)));
+    const greedyIds = new Int32Array(mb.length * R);
+    mb.forEach((r, i) => greedyIds.set(r.greedy!.ids, i * R));
+    const probs = cat((r) => r.greedy!.probs, (n) => new Float64Array(n));
+    const greedyAdvantages = cat((r) => r.greedy!.advantages, (n) => new Float64Array(n));
+    const sampledAdvantages = cat((r) => r.greedy!.sampledAdvantages, (n) => new Float64Array(n));
+    const rec = minibatchCoefficients(probs, greedyAdvantages, sampledAdvantages, gaa);
+    this.gaaRecords.push(rec);
+    const obj = greedyObjectiveFn(
+      this.policy,
+      { packed, tokenIndex: Int32Array.from(tokenIndex), greedyIds, sampledLogpOld: cat((r) => r.oldLogp, (n) => new Float32Array(n)), greedyLogpOld: cat((r) => r.greedy!.logpOld, (n) => new Float32Array(n)), greedyAdvantages, sampledAdvantages },
+      gaa.variant,
+      c.cliprange,
+    );
+    const plain = rec.a === 1 && rec.b === 0;
+    let greedyGrads: Grads;
+    try {
+      greedyGrads = plain ? valueAndGrads(this.trainable, obj.fn).grads : withAdapterTraining(this.policy, () => valueAndGrads(this.trainable, obj.fn)).grads;
+    } finally {
+      obj.dispose();
+    }
+    this.gaaCosines.push(gradientCosine(ppoGrads, greedyGrads));
+    if (plain) {
+      for (const g of greedyGrads.values()) g.dispose();
+      return ppoGrads;
+    }
+    const combined = combineGradients(ppoGrads, greedyGrads, rec.a, rec.b);
+    for (const g of [...ppoGrads.values(), ...greedyGrads.values()]) g.dispose();
+    return combined;
   }
 
   /**

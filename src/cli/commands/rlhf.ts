@@ -1,7 +1,7 @@
 /** `goodhart rlhf sft|rm|ppo|eval|plot`: the RLHF lab, one stage per subcommand. */
 import { mkdirSync } from 'node:fs';
 import { parseWithPositionals, intOption, stringOption, choiceOption } from '../args.js';
-import { out, numberFlag, type Command } from '../shared.js';
+import { out, numberFlag, readJsonFile, type Command } from '../shared.js';
 import { ConfigError } from '../../util/validate.js';
 import { formatMeanSe } from '../../util/stats.js';
 import { formatDuration } from '../../util/progress.js';
@@ -9,7 +9,8 @@ import { runSftStage, runRmStage, runPpoStage, runEvalStage } from '../../experi
 import { runSideEval } from '../../experiments/rlhf/side-evals.js';
 import { parseLoraFlag, NEOX_LINEAR_MODULES, type LoraConfigInput } from '../../lm/lora/index.js';
 import { writeGoodhartPlot } from '../../experiments/rlhf/goodhart-plot.js';
-import { RLHF_REGULARIZERS } from '../../algos/rlhf/config.js';
+import { RLHF_REGULARIZERS, RLHF_ALGOS, SCORE_NORMS } from '../../algos/rlhf/config.js';
+import { GAA_VARIANTS } from '../../algos/gaa/config.js';
 import { ENSEMBLE_RULES } from '../../rewards/preference/ensemble.js';
 
 const STAGES = ['sft', 'rm', 'ppo', 'eval', 'plot', 'side-eval'] as const;
@@ -30,6 +31,22 @@ function loraOptions(v: Record<string, unknown>): LoraConfigInput | undefined {
   return { ...rAlpha, ...(dropout === undefined ? {} : { dropout }), ...(targets ? { targetModules: targets } : {}) };
 }
 
+/** The GAA part of the PPO settings from the flags (any GAA flag implies --algo gaa), over the config file's. */
+function rlhfGaaFlags(v: Record<string, unknown>, fromFile: Record<string, unknown>): { algo?: 'ppo' | 'gaa'; gaa?: Record<string, unknown> } {
+  const gaa: Record<string, unknown> = { ...((fromFile['gaa'] as Record<string, unknown> | null | undefined) ?? {}) };
+  const variant = choiceOption(v, 'gaa-variant', GAA_VARIANTS);
+  if (variant) gaa['variant'] = variant;
+  const xEta = numberFlag(v, 'x-eta');
+  if (xEta !== undefined) gaa['xEta'] = xEta;
+  const xSig = numberFlag(v, 'x-sig');
+  if (xSig !== undefined) gaa['xSig'] = xSig;
+  const algo = choiceOption(v, 'algo', RLHF_ALGOS) ?? (fromFile['algo'] as 'ppo' | 'gaa' | undefined);
+  const flagged = variant !== undefined || xEta !== undefined || xSig !== undefined;
+  if (flagged && algo === 'ppo') throw new ConfigError('--gaa-variant, --x-eta and --x-sig are GAA settings, but --algo is ppo');
+  if (algo === 'gaa' || flagged) return { algo: 'gaa', gaa };
+  return algo ? { algo } : {};
+}
+
 function required(v: Record<string, unknown>, name: string, what: string): string {
   const s = stringOption(v, name);
   if (!s) throw new ConfigError(`rlhf: --${name} is required (${what})`);
@@ -43,6 +60,9 @@ goodhart rlhf rm  --sft DIR --out DIR [--prompts N] [--noise 0.25] [--members K]
 goodhart rlhf ppo --sft DIR --rm DIR --out DIR [--regularizer none|kl-reward|kl|sqrt_chi2] [--coeff C]
                   [--steps N] [--ensemble mean|wco|uwo] [--lr X] [--kl-target T] [--seed S] [--resume]
                   [--lora R[,ALPHA]] [--lora-dropout P] [--lora-targets M,M] [--sharpness-every K]
+                  [--honeypot capped|uncapped [--bonus-word W]] (in place of --rm)
+                  [--algo ppo|gaa] [--gaa-variant prose|published] [--x-eta X] [--x-sig X] [--score-norm none|batch]
+                  [--config FILE.json] (any PPO setting, e.g. {"rolloutBatch": 16, "temperature": 0.8}; flags win)
 goodhart rlhf eval --run DIR [--checkpoint N] [--prompts N]
 goodhart rlhf side-eval --run DIR [--checkpoint N] [--baseline DIR] [--prompts N]
 goodhart rlhf plot --runs DIR[,DIR...] --out DIR
@@ -56,7 +76,11 @@ goodhart rlhf plot --runs DIR[,DIR...] --out DIR
         win rate against the baseline (default: the SFT model), with a Wilson 95% interval
   --lora R[,ALPHA]  train LoRA adapters only (alpha default 2R; targets default attention.query_key_value,
         any of ${NEOX_LINEAR_MODULES.join(', ')}); PPO's reference is then the model with adapters off
-  --sharpness-every K  every K PPO iterations: loss slice along the update and Hessian lambda1/lambda5 (sharpness.json, plots)`,
+  --sharpness-every K  every K PPO iterations: loss slice along the update and Hessian lambda1/lambda5 (sharpness.json, plots)
+  --honeypot V  train on the honeypot reward (0.5 gold, plus the bonus word: capped = 1.0 if it occurs, uncapped = +1 per
+        occurrence) instead of a reward model; the true reward logged is 0.5 gold minus the exact KL per token (docs/gaa.md)
+  --algo gaa    Greedy Advantage Aware PPO (docs/gaa.md): --gaa-variant, --x-eta, --x-sig as for goodhart train (any of them
+        implies --algo gaa; --x-sig 0 is PPO bit for bit); --score-norm batch z-scores the sequence scores per batch`,
   async run(argv) {
     const { values: v, positionals } = parseWithPositionals(
       argv,
@@ -67,6 +91,8 @@ goodhart rlhf plot --runs DIR[,DIR...] --out DIR
         'kl-target': { type: 'string' }, checkpoint: { type: 'string' }, resume: { type: 'boolean' }, quiet: { type: 'boolean' },
         lora: { type: 'string' }, 'lora-dropout': { type: 'string' }, 'lora-targets': { type: 'string' }, base: { type: 'string' }, baseline: { type: 'string' },
         'sharpness-every': { type: 'string' },
+        honeypot: { type: 'string' }, 'bonus-word': { type: 'string' }, algo: { type: 'string' }, 'gaa-variant': { type: 'string' },
+        'x-eta': { type: 'string' }, 'x-sig': { type: 'string' }, 'score-norm': { type: 'string' }, config: { type: 'string' },
       },
       'rlhf',
     );
@@ -97,23 +123,33 @@ goodhart rlhf plot --runs DIR[,DIR...] --out DIR
       }
       case 'ppo': {
         const sft = required(v, 'sft', 'the SFT directory');
-        const rm = required(v, 'rm', 'the reward-model directory');
+        const honeypotVariant = choiceOption(v, 'honeypot', ['capped', 'uncapped'] as const);
+        const word = stringOption(v, 'bonus-word');
+        if (word !== undefined && !honeypotVariant) throw new ConfigError('--bonus-word is a setting of --honeypot capped|uncapped');
+        const rm = honeypotVariant ? stringOption(v, 'rm') : required(v, 'rm', 'the reward-model directory, or --honeypot capped|uncapped');
+        if (honeypotVariant && rm) throw new ConfigError('rlhf ppo: give either --rm or --honeypot, not both');
         const dir = required(v, 'out', 'the run directory');
-        const regularizer = choiceOption(v, 'regularizer', RLHF_REGULARIZERS) ?? 'none';
-        const coeff = numberFlag(v, 'coeff') ?? 0;
+        const fromFile = stringOption(v, 'config') ? (readJsonFile(stringOption(v, 'config')!, '--config') as Record<string, unknown>) : {};
+        const regularizer = choiceOption(v, 'regularizer', RLHF_REGULARIZERS) ?? (fromFile['regularizer'] as string | undefined) ?? 'none';
+        const coeff = numberFlag(v, 'coeff') ?? (fromFile['coeff'] as number | undefined) ?? 0;
         if (!(coeff >= 0)) throw new ConfigError(`--coeff: ${coeff}; allowed: a non-negative number`);
+        const gaaFlags = rlhfGaaFlags(v, fromFile);
+        const scoreNorm = choiceOption(v, 'score-norm', SCORE_NORMS);
         const steps = intOption(v, 'steps', { min: 1 });
         const lr = numberFlag(v, 'lr');
         const klTarget = numberFlag(v, 'kl-target');
         const lora = loraOptions(v);
         const sharpnessEvery = intOption(v, 'sharpness-every', { min: 0 });
         const r = await runPpoStage({
-          sft, rm, out: dir, progress, resume: Boolean(v['resume']),
+          sft, out: dir, progress, resume: Boolean(v['resume']),
+          ...(rm ? { rm } : {}),
+          ...(honeypotVariant ? { honeypot: { variant: honeypotVariant, ...(word ? { word } : {}) } } : {}),
           ensemble: choiceOption(v, 'ensemble', ENSEMBLE_RULES) ?? 'mean',
-          ppo: { regularizer, coeff, ...(steps ? { steps } : {}), ...(lr ? { lr } : {}), ...(klTarget ? { klTarget } : {}), ...(seed === undefined ? {} : { seed }), ...(sharpnessEvery === undefined ? {} : { sharpnessEvery }) },
+          ppo: { ...fromFile, regularizer: regularizer as (typeof RLHF_REGULARIZERS)[number], coeff, ...gaaFlags, ...(scoreNorm ? { scoreNorm } : {}), ...(steps ? { steps } : {}), ...(lr ? { lr } : {}), ...(klTarget ? { klTarget } : {}), ...(seed === undefined ? {} : { seed }), ...(sharpnessEvery === undefined ? {} : { sharpnessEvery }) },
           ...(lora ? { lora } : {}),
         });
         out(`wrote ${dir}: ${r.iterations} iterations; evaluation proxy ${r.eval ? formatMeanSe(r.eval.proxy, 3) : '-'}, gold ${r.eval ? formatMeanSe(r.eval.gold, 3) : '-'}; final KL ${r.final.kl.toFixed(2)} (${formatDuration(r.seconds)})`);
+        if (r.honeypot) out(`  honeypot: bonus word in ${(100 * r.honeypot.bonusRate).toFixed(1)}% of evaluation responses; true reward (0.5 gold - KL) ${formatMeanSe(r.honeypot.trueReward, 3)}, exact KL per token ${r.honeypot.klFull.toFixed(4)}`);
         return 0;
       }
       case 'eval': {

@@ -47,7 +47,11 @@ ORPO (occupancy-measure regularisation; names follow the paper's code, see READM
 GAA (Greedy Advantage Aware PPO, discrete actions; see docs/gaa.md):
   --algo gaa     weigh PPO's update and the greedy action's by a and b (from eta and sigma)
   --gaa-variant  prose (default: the greedy actions' own log-probabilities) or published (the code's: sampled ratios times the greedy advantage)
-  --x-eta        scale of eta (x_eta, default 1)     --x-sig   scale of sigma (x_sig, default 1; 0 is plain PPO)`,
+  --x-eta        scale of eta (x_eta, default 1)     --x-sig   scale of sigma (x_sig, default 1; 0 is plain PPO)
+
+Diagnostics:
+  --sharpness-every K  every K iterations: PPO loss slice along the update and Hessian lambda1/lambda5
+                 (metrics sharpnessTop/Fifth/Ratio, sharpness.json, sharpness-slices/-ratio plots; docs/lm-extras.md)`,
   async run(argv) {
     const v = parse(
       argv,
@@ -76,6 +80,7 @@ GAA (Greedy Advantage Aware PPO, discrete actions; see docs/gaa.md):
         'gaa-variant': { type: 'string' },
         'x-eta': { type: 'string' },
         'x-sig': { type: 'string' },
+        'sharpness-every': { type: 'string' },
       },
       'train',
     );
@@ -94,6 +99,7 @@ GAA (Greedy Advantage Aware PPO, discrete actions; see docs/gaa.md):
       reward: choiceOption(v, 'reward', REWARD_KINDS),
       seed: intOption(v, 'seed'),
       iterations: intOption(v, 'iterations', { min: 1 }),
+      sharpnessEvery: intOption(v, 'sharpness-every', { min: 0 }),
       ...orpoInputFromFlags(v),
       ...gaaInputFromFlags(v),
     });

@@ -11,18 +11,19 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { initBackend, saveModel, loadModel } from '../../nn/index.js';
+import { initBackend, saveModel, loadModel, tf } from '../../nn/index.js';
 import { attachLora, hasLora, loadLora, loraOf, mergeLora, saveLora, type LoraConfigInput } from '../../lm/lora/index.js';
 import { writeSharpnessPlot } from './sharpness-plot.js';
-import { GptNeoX, LmTokenizer, loadPretrained, makeLmConfig, savePretrained, trainBpe, trainSft, generate, transpose2d, DEFAULT_SPECIAL_TOKENS, type GptNeoXConfig, type SftConfigInput, type SftExample } from '../../lm/index.js';
+import { GptNeoX, LmTokenizer, loadPretrained, makeLmConfig, savePretrained, trainBpe, trainSft, generate, transpose2d, packPromptResponse, responseLogProbs, DEFAULT_SPECIAL_TOKENS, type GptNeoXConfig, type SftConfigInput, type SftExample } from '../../lm/index.js';
 import { generateTaskSuite, sftPair, formatPrompt, PROMPT_TEMPLATES, type TaskExample, type TaskSuite, type TaskSuiteConfig, type PromptTemplate } from '../../lm/tasks/index.js';
 import { GoldReward } from '../../rewards/gold/index.js';
 import { RewardModel } from '../../rewards/preference/reward-model.js';
 import { buildPreferencePairs } from '../../rewards/preference/preference-data.js';
 import { trainRewardModel, type RmTrainConfig } from '../../rewards/preference/train-rm.js';
 import { combineEnsemble, type EnsembleRule } from '../../rewards/preference/ensemble.js';
-import { LmPpoTrainer, VALUE_WEIGHT, VALUE_BIAS, type LmPpoStepMetrics } from '../../algos/rlhf/trainer.js';
-import { resolveRlhfPpoConfig, type RlhfPpoConfig } from '../../algos/rlhf/config.js';
+import { LmPpoTrainer, VALUE_WEIGHT, VALUE_BIAS, fullKlRows, type LmPpoStepMetrics } from '../../algos/rlhf/trainer.js';
+import { taskSuiteHoneypot, type HoneypotReward } from '../../rewards/honeypot/index.js';
+import { resolveRlhfPpoConfig, type RlhfPpoConfig, type RlhfPpoConfigInput } from '../../algos/rlhf/config.js';
 import { RunDir } from '../run-store.js';
 import { atomicWriteJson } from '../../util/fs.js';
 import { ProgressBar } from '../../util/progress.js';
@@ -197,11 +198,21 @@ export function loadEnsemble(dir: string): RewardModel[] {
 
 // ------------------------------------------------------------------------------------------ PPO
 
+/** A honeypot reward in place of the learned proxy (GAA's experiment, specs/rlhf.md §3.3). */
+export interface HoneypotRewardOptions {
+  variant: 'capped' | 'uncapped';
+  /** The bonus word (whole word, any case); default "star". */
+  word?: string;
+}
+
 export interface PpoStageOptions {
   sft: string;
-  rm: string;
+  /** The reward-model ensemble (the proxy); not needed with `honeypot`. */
+  rm?: string;
+  /** Train on a honeypot reward instead: proxy = honeypot (0.5·gold plus the bonus), gold column = the true reward 0.5·gold. */
+  honeypot?: HoneypotRewardOptions;
   out: string;
-  ppo: Partial<RlhfPpoConfig>;
+  ppo: RlhfPpoConfigInput;
   ensemble: EnsembleRule;
   /** Use only the first k members (default all). */
   members?: number;
@@ -217,6 +228,8 @@ export interface PpoStageSummary {
   coeff: number;
   final: { proxy: number; gold: number; kl: number };
   eval: { proxy: MeanSe; gold: MeanSe } | null;
+  /** With a honeypot reward: the final evaluation's bonus-word rate, base reward, KL and true reward (base − KL). */
+  honeypot?: HoneypotEval;
   seconds: number;
 }
 
@@ -233,12 +246,25 @@ export async function runPpoStage(opts: PpoStageOptions): Promise<PpoStageSummar
   const lora = loraConfig ? attachLora(policy, { seed: config.seed, ...loraConfig }) : null;
   // With LoRA there is no second copy: the reference is the policy with its adapters switched off.
   const reference = lora ? undefined : policy.clone();
-  const members = loadEnsemble(opts.rm).slice(0, opts.members ?? Infinity);
+  if (!opts.rm && !opts.honeypot) throw new Error('rlhf ppo: give a reward-model directory (rm) or a honeypot reward');
+  const members = opts.rm && !opts.honeypot ? loadEnsemble(opts.rm).slice(0, opts.members ?? Infinity) : [];
   const pad = tokenizer.padId ?? 0;
   const train = lab.suite.train;
   const encode = encodePromptFor(lab, tokenizer);
-  const proxy = (prompts: readonly number[][], responses: readonly number[][]) => combineEnsemble(members.map((m) => m.score(prompts, responses, { padId: pad })), opts.ensemble);
-  const gold = (_p: readonly number[][], responses: readonly number[][], idx: readonly number[]) => goldScores(lab, tokenizer, idx.map((i) => train[i]!), responses as number[][]);
+  const honeypot = opts.honeypot ? labHoneypot(lab, opts.honeypot) : null;
+  // The share of the latest training rollouts that contain the bonus word (the gold scorer sees every rollout once).
+  let bonusRate = NaN;
+  const honeypotScores = (responses: readonly number[][], idx: readonly number[]) => scoreHoneypot(lab, tokenizer, honeypot!, idx.map((i) => train[i]!), responses);
+  const proxy = honeypot
+    ? (_p: readonly number[][], responses: readonly number[][], idx: readonly number[]) => honeypotScores(responses, idx).map((x) => x.proxy)
+    : (prompts: readonly number[][], responses: readonly number[][]) => combineEnsemble(members.map((m) => m.score(prompts, responses, { padId: pad })), opts.ensemble);
+  const gold = honeypot
+    ? (_p: readonly number[][], responses: readonly number[][], idx: readonly number[]) => {
+        const s = honeypotScores(responses, idx);
+        bonusRate = s.filter((x) => x.hits > 0).length / Math.max(s.length, 1);
+        return s.map((x) => x.true);
+      }
+    : (_p: readonly number[][], responses: readonly number[][], idx: readonly number[]) => goldScores(lab, tokenizer, idx.map((i) => train[i]!), responses as number[][]);
   const run = new RunDir(opts.out);
   if (run.isFinished() && !opts.resume) throw new Error(`${opts.out} holds a finished run; choose another --out`);
   const trainer = new LmPpoTrainer({ policy, reference, prompts: train.map(encode), proxy, gold, config, stopTokens: [tokenizer.eosId!], padId: pad });
@@ -253,7 +279,7 @@ export async function runPpoStage(opts: PpoStageOptions): Promise<PpoStageSummar
     run.truncateMetrics(latest);
     started = latest;
   } else {
-    run.writeConfig({ kind: 'rlhf-ppo', env: 'rlhf-tasks', algo: 'rlhf-ppo', reward: 'proxy', sft: opts.sft, rm: opts.rm, ensemble: opts.ensemble, members: members.length, ppo: config, lab: lab.spec, ...(lora ? { lora: lora.config } : {}) } as never);
+    run.writeConfig({ kind: 'rlhf-ppo', env: 'rlhf-tasks', algo: config.algo === 'gaa' ? 'rlhf-gaa' : 'rlhf-ppo', reward: honeypot ? `honeypot-${opts.honeypot!.variant}` : 'proxy', sft: opts.sft, rm: opts.rm ?? null, ...(opts.honeypot ? { honeypot: { word: HONEYPOT_WORD, ...opts.honeypot } } : {}), ensemble: opts.ensemble, members: members.length, ppo: config, lab: lab.spec, ...(lora ? { lora: lora.config } : {}) } as never);
   }
   const t0 = performance.now();
   const bar = opts.progress ?? true ? new ProgressBar({ total: config.steps, label: `rlhf ppo (${config.regularizer} ${config.coeff})`, unit: 'it', start: started }) : null;
@@ -279,18 +305,25 @@ export async function runPpoStage(opts: PpoStageOptions): Promise<PpoStageSummar
   const sharp: SharpnessRecord[] = started > 0 && existsSync(sharpPath) ? (JSON.parse(readFileSync(sharpPath, 'utf8')) as SharpnessRecord[]).filter((r) => r.iteration <= started) : [];
   try {
     while (trainer.iteration < config.steps) {
-      const { sharpness, ...m } = trainer.step() as LmPpoStepMetrics;
-      let evalRow = {};
+      const { sharpness, gaa, ...m } = trainer.step() as LmPpoStepMetrics;
+      let evalRow: Record<string, number> = { ...(gaa ?? {}) };
       if (sharpness) {
         sharp.push({ iteration: m.iteration, ...sharpness });
         atomicWriteJson(sharpPath, sharp);
-        evalRow = { sharpnessTop: sharpness.eigenvalues[0], sharpnessFifth: sharpness.eigenvalues[4], sharpnessRatio: sharpness.topToFifth };
+        evalRow = { ...evalRow, sharpnessTop: sharpness.eigenvalues[0] ?? NaN, sharpnessFifth: sharpness.eigenvalues[4] ?? NaN, sharpnessRatio: sharpness.topToFifth };
       }
       if (config.evalEvery > 0 && (m.iteration % config.evalEvery === 0 || m.iteration === config.steps)) {
-        const e = evaluatePolicy(lab, policy, tokenizer, members, opts.ensemble, lab.suite.eval.slice(0, config.evalPrompts), config.seed + m.iteration);
-        evalRow = { ...evalRow, evalProxy: e.proxy.mean, evalGold: e.gold.mean };
+        if (honeypot) {
+          const e = evaluateHoneypot(lab, policy, reference ?? null, tokenizer, honeypot, lab.suite.eval.slice(0, config.evalPrompts), config.seed + m.iteration, config.maxNewTokens);
+          evalRow = { ...evalRow, evalProxy: e.proxy.mean, evalGold: e.base.mean, evalTrue: e.trueReward.mean, evalBonusRate: e.bonusRate, evalKlFull: e.klFull };
+        } else {
+          const e = evaluatePolicy(lab, policy, tokenizer, members, opts.ensemble, lab.suite.eval.slice(0, config.evalPrompts), config.seed + m.iteration);
+          evalRow = { ...evalRow, evalProxy: e.proxy.mean, evalGold: e.gold.mean };
+        }
       }
-      run.appendMetrics({ ...m, proxyReturnMean: m.proxyReward, trueReturnMean: m.goldReward, ...evalRow });
+      // For a honeypot run the true reward is the base reward less the KL from π_ref (per token, exact when logged).
+      const trueMean = honeypot ? m.goldReward - (m.klFull ?? 0) : m.goldReward;
+      run.appendMetrics({ ...m, proxyReturnMean: m.proxyReward, trueReturnMean: trueMean, ...(honeypot ? { bonusRate } : {}), ...evalRow });
       last = { proxy: m.proxyReward, gold: m.goldReward, kl: m.kl };
       bar?.update(m.iteration, { proxy: m.proxyReward, gold: m.goldReward, kl: m.kl });
       if (config.checkpointEvery > 0 && m.iteration % config.checkpointEvery === 0) save();
@@ -298,9 +331,18 @@ export async function runPpoStage(opts: PpoStageOptions): Promise<PpoStageSummar
     bar?.finish();
     if (run.latestCheckpoint() !== trainer.iteration) save();
     if (sharp.length) writeSharpnessPlot(sharp, opts.out);
+    const seconds = (performance.now() - t0) / 1000;
+    if (honeypot) {
+      const h = evaluateHoneypot(lab, policy, reference ?? null, tokenizer, honeypot, lab.suite.eval.slice(0, config.evalPrompts), config.seed + 999_983, config.maxNewTokens);
+      const { records, ...hs } = h;
+      atomicWriteJson(join(opts.out, 'samples.json'), { checkpoint: trainer.iteration, samples: records.slice(0, 50) });
+      const summary: PpoStageSummary = { iterations: trainer.iteration, regularizer: config.regularizer, coeff: config.coeff, final: last, eval: { proxy: h.proxy, gold: h.base }, honeypot: hs as HoneypotEval, seconds };
+      run.writeSummary({ ...summary, proxyReturn: h.proxy, trueReturn: h.trueReward, trainingSeconds: seconds, finishedAt: new Date().toISOString() });
+      return summary;
+    }
     const e = evaluatePolicy(lab, policy, tokenizer, members, opts.ensemble, lab.suite.eval.slice(0, config.evalPrompts), config.seed + 999_983);
-    const summary: PpoStageSummary = { iterations: trainer.iteration, regularizer: config.regularizer, coeff: config.coeff, final: last, eval: { proxy: e.proxy, gold: e.gold }, seconds: (performance.now() - t0) / 1000 };
-    run.writeSummary({ ...summary, proxyReturn: e.proxy, trueReturn: e.gold, finishedAt: new Date().toISOString() });
+    const summary: PpoStageSummary = { iterations: trainer.iteration, regularizer: config.regularizer, coeff: config.coeff, final: last, eval: { proxy: e.proxy, gold: e.gold }, seconds };
+    run.writeSummary({ ...summary, proxyReturn: e.proxy, trueReturn: e.gold, trainingSeconds: seconds, finishedAt: new Date().toISOString() });
     return summary;
   } finally {
     trainer.dispose();
@@ -309,6 +351,78 @@ export async function runPpoStage(opts: PpoStageOptions): Promise<PpoStageSummar
     lora?.dispose();
     for (const m of members) m.dispose();
   }
+}
+
+// ------------------------------------------------------------------------------------- honeypot
+
+/** The bonus word unless told otherwise: a shape the task suite's answers rarely need (taskSuiteHoneypot's default). */
+export const HONEYPOT_WORD = 'star';
+
+/** The honeypot reward over the lab's task suite: base = the gold reward, bonus = the word. */
+export function labHoneypot(lab: Lab, opts: HoneypotRewardOptions): HoneypotReward {
+  return taskSuiteHoneypot({ examples: [...lab.suite.train, ...lab.suite.eval, ...lab.suite.heldOut], template: lab.template, variant: opts.variant, word: opts.word ?? HONEYPOT_WORD });
+}
+
+/** Proxy (with the bonus), true (without) and the bonus-word count of each response. */
+export function scoreHoneypot(lab: Lab, tokenizer: LmTokenizer, hp: HoneypotReward, examples: readonly TaskExample[], responses: readonly number[][]): { proxy: number; true: number; hits: number; text: string }[] {
+  const texts = responses.map((r) => tokenizer.decode(r as number[], { skipSpecialTokens: true }));
+  const scores = hp.scoreBatch(examples.map((e, i) => ({ prompt: formatPrompt(e, lab.template), response: texts[i]!, ctx: { example: e } })));
+  return scores.map((s, i) => ({ proxy: s.proxy, true: s.true, hits: s.components?.['bonus_occurrences'] ?? 0, text: texts[i]! }));
+}
+
+export interface HoneypotEval {
+  /** The honeypot proxy (with the bonus). */
+  proxy: MeanSe;
+  /** 0.5·gold: the reward the designer meant, before the KL term. */
+  base: MeanSe;
+  /** Per sample: base − the sample's mean exact KL(π‖π_ref) per token (the spec's eval reward, eval_kl_coef 1). */
+  trueReward: MeanSe;
+  /** Mean exact KL per response token. */
+  klFull: number;
+  /** The share of responses that contain the bonus word. */
+  bonusRate: number;
+  records: { instruction: string; input: string; response: string; proxy: number; true: number; hits: number }[];
+}
+
+/** One sampled response per evaluation prompt (temperature 1), scored by the honeypot; KL against the reference (or the adapter-free base). */
+export function evaluateHoneypot(lab: Lab, policy: GptNeoX, reference: GptNeoX | null, tokenizer: LmTokenizer, hp: HoneypotReward, examples: readonly TaskExample[], seed: number, maxNewTokens = 32): HoneypotEval {
+  const pad = tokenizer.padId ?? 0;
+  const prompts = examples.map(encodePromptFor(lab, tokenizer));
+  const gens = generate(policy, prompts, { maxNewTokens, stopTokens: [tokenizer.eosId!], padId: pad, seed, batchSize: 32 });
+  const responses = gens.map((g) => g.tokens);
+  const scores = scoreHoneypot(lab, tokenizer, hp, examples, responses);
+  const kl = sequenceFullKl(policy, reference, prompts, responses, pad);
+  const trueReward = scores.map((s, i) => s.true - kl[i]!);
+  const klMean = kl.reduce((a, b) => a + b, 0) / Math.max(kl.length, 1);
+  return {
+    proxy: meanSe(scores.map((s) => s.proxy)),
+    base: meanSe(scores.map((s) => s.true)),
+    trueReward: meanSe(trueReward),
+    klFull: klMean,
+    bonusRate: scores.filter((s) => s.hits > 0).length / Math.max(scores.length, 1),
+    records: examples.map((e, i) => ({ instruction: e.instruction, input: e.input, response: scores[i]!.text, proxy: scores[i]!.proxy, true: trueReward[i]!, hits: scores[i]!.hits })),
+  };
+}
+
+/** Each response's mean exact KL(π‖π_ref) over its tokens (0 for an empty response). */
+export function sequenceFullKl(policy: GptNeoX, reference: GptNeoX | null, prompts: readonly number[][], responses: readonly number[][], pad: number, batchSize = 32): number[] {
+  const out: number[] = [];
+  const V = policy.config.vocabSize;
+  for (let s = 0; s < prompts.length; s += batchSize) {
+    const packed = packPromptResponse(prompts.slice(s, s + batchSize), responses.slice(s, s + batchSize), pad);
+    const logitsOf = (m: GptNeoX) => tf.tidy(() => responseLogProbs(m, packed, { logits: true }).logits!.dataSync() as Float32Array);
+    const p = logitsOf(policy);
+    const q = reference ? logitsOf(reference) : policy.withAdapterDisabled(() => logitsOf(policy));
+    const R = packed.responseLength;
+    const kl = fullKlRows(p, q, packed.batch * R, V);
+    for (let b = 0; b < packed.batch; b++) {
+      const n = packed.responseLengths[b]!;
+      let sum = 0;
+      for (let t = 0; t < n; t++) sum += kl[b * R + t]!;
+      out.push(n ? sum / n : 0);
+    }
+  }
+  return out;
 }
 
 export interface SharpnessRecord {
@@ -365,12 +479,14 @@ export function evaluatePolicy(lab: Lab, policy: GptNeoX, tokenizer: LmTokenizer
 export async function runEvalStage(opts: { run: string; checkpoint?: number; out?: string; prompts?: number; seed?: number }): Promise<{ proxy: MeanSe; gold: MeanSe; file: string }> {
   await initBackend();
   const run = new RunDir(opts.run);
-  const cfg = JSON.parse(readFileSync(run.configPath, 'utf8')) as { sft: string; rm: string; ensemble: EnsembleRule; members: number };
+  const cfg = JSON.parse(readFileSync(run.configPath, 'utf8')) as { sft: string; rm: string | null; ensemble: EnsembleRule; members: number };
+  if (!cfg.rm) throw new Error(`${opts.run} was trained on a honeypot reward, not a reward model: its evaluation is in summary.json and samples.json`);
+  const rm = cfg.rm;
   const iteration = opts.checkpoint ?? run.latestCheckpoint();
   if (iteration === null) throw new Error(`${opts.run}: no checkpoint to evaluate`);
   const lab = openLab(readLabSpec(cfg.sft));
   const ck = loadRunPolicy(opts.run, iteration);
-  const members = loadEnsemble(cfg.rm).slice(0, cfg.members);
+  const members = loadEnsemble(rm).slice(0, cfg.members);
   try {
     const e = evaluatePolicy(lab, ck.model, ck.tokenizer!, members, cfg.ensemble, lab.suite.eval.slice(0, opts.prompts ?? lab.suite.eval.length), opts.seed ?? 0);
     const file = opts.out ?? join(opts.run, `eval-${iteration}.json`);

@@ -11,6 +11,10 @@ export interface ResponseLogProbOptions {
   entropy?: boolean;
   /** Also return the final hidden state at the position that predicts each response token ([B, R, hidden]; for value heads). */
   hidden?: boolean;
+  /** Also return the log-probs of these token ids ([B × R], one per response position) from the same logits (GAA's greedy tokens). */
+  targets?: Int32Array;
+  /** Also return the logits at every response position ([B × R, vocab]). */
+  logits?: boolean;
 }
 
 export interface ResponseLogProbs {
@@ -18,6 +22,9 @@ export interface ResponseLogProbs {
   logProbs: Tensor2D;
   entropy?: Tensor2D;
   hidden?: tf.Tensor3D;
+  /** [B, R]: log π(targets_r | prompt, response_<r), when `targets` was given. */
+  targetLogProbs?: Tensor2D;
+  logits?: Tensor2D;
 }
 
 /**
@@ -34,6 +41,11 @@ export function responseLogProbs(model: GptNeoX, packed: PackedBatch, options: R
     const targets = tf.tensor2d(Float32Array.from(packed.responseIds), [B * R, 1]);
     const result: ResponseLogProbs = { logProbs: tf.reshape(dist.logProb(logits, targets), [B, R]) as Tensor2D };
     if (options.entropy) result.entropy = tf.reshape(dist.entropy(logits), [B, R]) as Tensor2D;
+    if (options.targets) {
+      if (options.targets.length !== B * R) throw new RangeError(`responseLogProbs: ${options.targets.length} targets for ${B} × ${R} response positions`);
+      result.targetLogProbs = tf.reshape(dist.logProb(logits, tf.tensor2d(Float32Array.from(options.targets), [B * R, 1])), [B, R]) as Tensor2D;
+    }
+    if (options.logits) result.logits = logits;
     if (options.hidden) result.hidden = tf.slice(out.hidden!, [0, P - 1, 0], [B, R, model.config.hiddenSize]) as tf.Tensor3D;
     return result as unknown as tf.TensorContainerObject;
   }) as unknown as ResponseLogProbs;
