@@ -1,7 +1,7 @@
 /** `goodhart rlhf sft|rm|ppo|eval|plot`: the RLHF lab, one stage per subcommand. */
 import { mkdirSync } from 'node:fs';
 import { parseWithPositionals, intOption, stringOption, choiceOption } from '../args.js';
-import { out, numberFlag, readJsonFile, type Command } from '../shared.js';
+import { out, numberFlag, readJsonFile, gaaFlagSettings, type Command } from '../shared.js';
 import { ConfigError } from '../../util/validate.js';
 import { formatMeanSe } from '../../util/stats.js';
 import { formatDuration } from '../../util/progress.js';
@@ -33,15 +33,10 @@ function loraOptions(v: Record<string, unknown>): LoraConfigInput | undefined {
 
 /** The GAA part of the PPO settings from the flags (any GAA flag implies --algo gaa), over the config file's. */
 function rlhfGaaFlags(v: Record<string, unknown>, fromFile: Record<string, unknown>): { algo?: 'ppo' | 'gaa'; gaa?: Record<string, unknown> } {
-  const gaa: Record<string, unknown> = { ...((fromFile['gaa'] as Record<string, unknown> | null | undefined) ?? {}) };
-  const variant = choiceOption(v, 'gaa-variant', GAA_VARIANTS);
-  if (variant) gaa['variant'] = variant;
-  const xEta = numberFlag(v, 'x-eta');
-  if (xEta !== undefined) gaa['xEta'] = xEta;
-  const xSig = numberFlag(v, 'x-sig');
-  if (xSig !== undefined) gaa['xSig'] = xSig;
+  const fromFlags = gaaFlagSettings(v);
+  const gaa: Record<string, unknown> = { ...((fromFile['gaa'] as Record<string, unknown> | null | undefined) ?? {}), ...fromFlags };
   const algo = choiceOption(v, 'algo', RLHF_ALGOS) ?? (fromFile['algo'] as 'ppo' | 'gaa' | undefined);
-  const flagged = variant !== undefined || xEta !== undefined || xSig !== undefined;
+  const flagged = Object.keys(fromFlags).length > 0;
   if (flagged && algo === 'ppo') throw new ConfigError('--gaa-variant, --x-eta and --x-sig are GAA settings, but --algo is ppo');
   if (algo === 'gaa' || flagged) return { algo: 'gaa', gaa };
   return algo ? { algo } : {};

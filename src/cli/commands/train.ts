@@ -1,7 +1,7 @@
 /** `goodhart train`: PPO or ORPO runs, new or resumed. */
 import { join } from 'node:path';
 import { parse, intOption, choiceOption, stringOption } from '../args.js';
-import { out, readJsonFile, numberList, numberFlag, type Command } from '../shared.js';
+import { out, readJsonFile, numberList, numberFlag, gaaFlagSettings, type Command } from '../shared.js';
 import { ConfigError } from '../../util/validate.js';
 import { REWARD_KINDS } from '../../envs/types.js';
 import { listEnvs } from '../../envs/registry.js';
@@ -160,13 +160,7 @@ function orpoInputFromFlags(v: Record<string, unknown>): Record<string, unknown>
 
 /** The GAA part of a run input from train's flags; any GAA flag implies --algo gaa. */
 function gaaInputFromFlags(v: Record<string, unknown>): Record<string, unknown> {
-  const gaa: Record<string, unknown> = {};
-  const variant = choiceOption(v, 'gaa-variant', GAA_VARIANTS);
-  if (variant) gaa['variant'] = variant;
-  const xEta = numberFlag(v, 'x-eta');
-  if (xEta !== undefined) gaa['xEta'] = xEta;
-  const xSig = numberFlag(v, 'x-sig');
-  if (xSig !== undefined) gaa['xSig'] = xSig;
+  const gaa = gaaFlagSettings(v);
   if (!Object.keys(gaa).length) return {};
   const algo = choiceOption(v, 'algo', ALGOS);
   if (algo !== undefined && algo !== 'gaa') throw new ConfigError(`--gaa-variant, --x-eta and --x-sig are GAA settings, but --algo is ${algo}`);
