@@ -51,3 +51,15 @@ export function simpson(f: (x: number) => number, a: number, b: number, n: numbe
   for (let i = 1; i < n; i++) s += (i % 2 ? 4 : 2) * f(a + i * h);
   return (s * h) / 3;
 }
+
+/** Two trainers' weights and Adam state are identical (same names, same values, same moments). */
+export function assertSameWeightsAndAdam(
+  a: { params: { read(): Map<string, unknown> }; optimizer: { getState(): unknown } },
+  b: { params: { read(): Map<string, unknown> }; optimizer: { getState(): unknown } },
+): void {
+  const pa = a.params.read();
+  const pb = b.params.read();
+  assert.deepEqual([...pb.keys()], [...pa.keys()]);
+  for (const [name, values] of pa) assert.deepEqual(pb.get(name), values, `parameter ${name}`);
+  assert.deepEqual(b.optimizer.getState(), a.optimizer.getState(), 'Adam moments too');
+}

@@ -19,7 +19,7 @@ import type { Env } from '../../src/envs/types.js';
 import { TomatoEnv, type TomatoState } from '../../src/envs/tomato/tomato-env.js';
 import '../../src/envs/builtin.js';
 import { ConfigError } from '../../src/util/validate.js';
-import { assertClose } from '../helpers.js';
+import { assertClose, assertSameWeightsAndAdam } from '../helpers.js';
 
 before(async () => {
   await initBackend();
@@ -80,11 +80,7 @@ test('σ = 0 (xSig 0): GAA trains exactly as PPO, bit for bit, with a = 1 and b 
       assert.equal(mg['gaaSigmaScaled'], 0);
       assert.ok(mg['gaaSigma'] !== 0 && Number.isFinite(mg['gaaSigma']!), 'σ itself was computed; only its scale is 0');
     }
-    const pp = ppo.policy.params.read();
-    const pg = gaa.policy.params.read();
-    assert.deepEqual([...pg.keys()], [...pp.keys()]);
-    for (const [name, values] of pp) assert.deepEqual(pg.get(name), values, `parameter ${name}`);
-    assert.deepEqual(gaa.optimizer.getState(), ppo.optimizer.getState(), 'Adam moments too');
+    assertSameWeightsAndAdam({ params: ppo.policy.params, optimizer: ppo.optimizer }, { params: gaa.policy.params, optimizer: gaa.optimizer });
   } finally {
     ppo.dispose();
     gaa.dispose();

@@ -6,6 +6,7 @@ import { LmPpoTrainer, VALUE_WEIGHT, VALUE_BIAS, type LmPpoStepMetrics } from '.
 import { resolveRlhfPpoConfig } from '../../src/algos/rlhf/config.js';
 import { observeGreedyTokens, greedyFinalRewards, sampledOneStep, type SwappedSequence } from '../../src/algos/rlhf/gaa-lm.js';
 import { ConfigError } from '../../src/util/validate.js';
+import { assertSameWeightsAndAdam } from '../helpers.js';
 
 before(async () => {
   await initBackend();
@@ -45,11 +46,7 @@ test('σ = 0 (xSig 0): LM GAA trains exactly as LM PPO, bit for bit, and still l
       assert.ok(g['greedyProbMean']! > 0 && g['greedyProbMean']! <= 1);
       assert.ok(g['gaaCos']! >= -1 && g['gaaCos']! <= 1, `cos ${g['gaaCos']}`);
     }
-    const pp = ppo.trainable.read();
-    const pg = gaa.trainable.read();
-    assert.deepEqual([...pg.keys()], [...pp.keys()]);
-    for (const [name, values] of pp) assert.deepEqual(pg.get(name), values, `parameter ${name}`);
-    assert.deepEqual(gaa.optimizer.getState(), ppo.optimizer.getState(), 'Adam moments too');
+    assertSameWeightsAndAdam({ params: ppo.trainable, optimizer: ppo.optimizer }, { params: gaa.trainable, optimizer: gaa.optimizer });
   } finally {
     ppo.dispose();
     gaa.dispose();
