@@ -355,7 +355,7 @@ napi_value ActorCriticForward(napi_env env, napi_callback_info info) {
   if (a.failed) return nullptr;
   const size_t rows = no / obs_dim;
   if (no != rows * obs_dim || nout != rows * n || nv != rows) return a.fail("native: forward arrays disagree in size"), nullptr;
-  if (rows > 0) gh::actor_critic_forward(net, obs, (int)rows, obs_dim, out, values);
+  if (rows > 0) gh::actor_critic_forward(net, obs, (int)rows, out, values);
   return undefined(env);
 }
 

@@ -139,10 +139,9 @@ void mlp_grads(const std::vector<PpoLayer>& layers, int act, float alpha, const 
   if (dy) backward(layers, layers.size(), x, B.value_out, dy, rows, act, alpha, B.dv_a, B.dv_b);
 }
 
-void actor_critic_forward(const PpoNet& net, const float* obs, int rows, int obs_dim, float* outputs, float* values) {
+void actor_critic_forward(const PpoNet& net, const float* obs, int rows, float* outputs, float* values) {
   Buffers& B = thread_buffers();
   run_forward(net, obs, rows, B);
-  (void)obs_dim;
   const PpoLayer& P = net.policy.back();
   std::memcpy(outputs, B.policy_out[net.policy.size() - 1].data(), sizeof(float) * (size_t)rows * P.out);
   std::memcpy(values, B.value_out[net.value.size() - 1].data(), sizeof(float) * (size_t)rows);

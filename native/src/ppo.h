@@ -60,8 +60,8 @@ PpoStats ppo_categorical_grads(const PpoNet& net, const PpoBatch& batch, const i
 void mlp_grads(const std::vector<PpoLayer>& layers, int act, float alpha, const float* x, int rows,
                const std::function<const float*(const float* outputs)>& loss_grad);
 
-// The policy outputs [rows × outputs] and values [rows] for observations [rows × obs_dim], with
+// The policy outputs [rows × outputs] and values [rows] for observations [rows × obs dim], with
 // the same products as the dense kernel (so the same numbers as the TensorFlow.js forward pass).
-void actor_critic_forward(const PpoNet& net, const float* obs, int rows, int obs_dim, float* outputs, float* values);
+void actor_critic_forward(const PpoNet& net, const float* obs, int rows, float* outputs, float* values);
 
 }  // namespace gh
